@@ -1,0 +1,59 @@
+"""Where pulumi-audited keeps its files: platformdirs' answer, without its import cost.
+
+Importing platformdirs costs about 12 ms here, most of the time the shim may add to a pulumi
+command. On Linux its rules for the three folders the shim needs are short, so they are
+repeated here, and tests/test_paths.py checks them against platformdirs itself. Elsewhere
+platformdirs is asked directly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+APP_NAME = "pulumi-audited"
+
+_XDG_DEFAULTS = {
+    "data": ("XDG_DATA_HOME", "~/.local/share"),
+    "config": ("XDG_CONFIG_HOME", "~/.config"),
+    "cache": ("XDG_CACHE_HOME", "~/.cache"),
+}
+
+
+def _home_based(default: str) -> str:
+    home = os.environ.get("HOME")
+    if home is not None and not os.path.isabs(home):
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir.rstrip("/") + default[1:] or "/"
+    return os.path.expanduser(default)
+
+
+def _user_dir(kind: str) -> str:
+    if not sys.platform.startswith("linux"):
+        import platformdirs
+
+        return getattr(platformdirs, f"user_{kind}_dir")(APP_NAME, appauthor=False)
+    variable, default = _XDG_DEFAULTS[kind]
+    base = os.environ.get(variable, "")
+    if not os.path.isabs(base):
+        base = _home_based(default)
+    return os.path.join(base, APP_NAME)
+
+
+def user_data_dir() -> str:
+    return _user_dir("data")
+
+
+def user_config_dir() -> str:
+    return _user_dir("config")
+
+
+def user_cache_dir() -> str:
+    return _user_dir("cache")
+
+
+def ensure_private_dir(path: str) -> str:
+    """Create `path` (and missing parents) as 0700 folders; an existing folder is left as is."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path

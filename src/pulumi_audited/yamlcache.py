@@ -1,0 +1,113 @@
+"""Read small YAML files (pulumi-audited's config, Pulumi.yaml) at the cost of a stat.
+
+Importing PyYAML costs about 12 ms, too much for every pulumi command. A parsed file is kept
+in marshal form under the user's cache folder, keyed by the file's path, size, inode and
+modification time, so yaml is imported only when a file is new or has changed.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+
+from pulumi_audited import paths
+
+_CACHE_FORMAT = 1
+
+
+class YAMLFileError(Exception):
+    """A YAML file that cannot be parsed; `line` is 1-based when known."""
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}, line {line}" if line else path
+        super().__init__(f"{where}: {problem}")
+
+
+def _cache_path(path: str) -> str:
+    from _sha1 import sha1
+
+    digest = sha1(os.fsencode(path)).hexdigest()
+    return os.path.join(paths.user_cache_dir(), "yaml", digest + ".marshal")
+
+
+def _file_key(stat_result: os.stat_result) -> tuple:
+    return (
+        _CACHE_FORMAT,
+        stat_result.st_size,
+        stat_result.st_ino,
+        stat_result.st_mtime_ns,
+        stat_result.st_ctime_ns,
+    )
+
+
+def load(path: str, parse=None) -> object:  # noqa: ANN001 - parse: (text, path) -> object
+    """Return the parsed content of the YAML file at `path`.
+
+    `parse(text, path)` turns the text into a value and may validate it; its result is what is
+    cached, so validation is not repeated for an unchanged file. It defaults to plain
+    `yaml.safe_load`. Raises OSError when the file cannot be read, YAMLFileError when it is
+    not valid YAML, and whatever `parse` raises.
+    """
+    path = os.path.abspath(path)
+    key = _file_key(os.stat(path))
+    cache_file = _cache_path(path)
+    cached = _read_cache(cache_file)
+    if cached is not None and cached[0] == key and cached[1] == path:
+        return cached[2]
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    value = (parse or parse_yaml)(text, path)
+    _write_cache(cache_file, (key, path, value))
+    return value
+
+
+def parse_yaml(text: str, path: str) -> object:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise YAMLFileError(path, *describe_yaml_error(error)) from None
+
+
+def describe_yaml_error(error: Exception) -> tuple[int | None, str]:
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return line, problem
+
+
+def _read_cache(cache_file: str) -> tuple | None:
+    try:
+        with open(cache_file, "rb") as handle:
+            if os.fstat(handle.fileno()).st_uid != os.getuid():
+                return None
+            value = marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, tuple) and len(value) == 3 else None
+
+
+def _write_cache(cache_file: str, entry: tuple) -> None:
+    try:
+        data = marshal.dumps(entry)
+    except ValueError:
+        return  # a value marshal cannot hold (a YAML date, say): parse again next time
+    folder = os.path.dirname(cache_file)
+    temporary = f"{cache_file}.{os.getpid()}.tmp"
+    try:
+        paths.ensure_private_dir(folder)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(temporary, cache_file)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
