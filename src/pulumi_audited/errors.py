@@ -1,0 +1,30 @@
+"""The shim's own exit codes and the one error type that carries them to the user."""
+
+from __future__ import annotations
+
+# Every other exit status is pulumi's own; these three are the shim's (like env(1) and sudo).
+EXIT_SHIM_ERROR = 125
+EXIT_NOT_EXECUTABLE = 126
+EXIT_NOT_FOUND = 127
+
+MESSAGE_PREFIX = "pulumi-audited: "
+
+
+class ShimError(Exception):
+    """A problem of the shim itself: reported as one line on stderr, exits with `exit_code`."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_SHIM_ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def warn(message: str) -> None:
+    """One line on stderr, prefixed, with no control characters that could drive a terminal."""
+    import sys
+
+    text = "".join(ch if ch.isprintable() else "?" for ch in message.replace("\n", " "))
+    try:
+        sys.stderr.write(MESSAGE_PREFIX + text + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr closed: nothing better to do, and pulumi must still run

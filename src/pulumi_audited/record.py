@@ -1,0 +1,155 @@
+"""One audit record: built once, in a fixed key order, from already-redacted parts.
+
+A run writes two records that share a `run_id`: `start` before pulumi runs, `end` after it.
+Both carry the full context so each line stands on its own for a SIEM; the end record adds
+the outcome. `time` and `prev` are left empty here: the store stamps them while it holds its
+lock, so that append order, time order and hash-chain order agree.
+"""
+
+from __future__ import annotations
+
+import os
+
+SCHEMA = "pulumi-audited/1"
+
+OUTCOME_SUCCEEDED = "succeeded"
+OUTCOME_FAILED = "failed"
+OUTCOME_CANCELED = "canceled"
+OUTCOME_CHANGES_DETECTED = "changes-detected"
+OUTCOME_SIGNALED = "signaled"
+
+# pulumi's exit codes (PULUMI-FACTS, "Exit codes").
+_PULUMI_EXIT_CHANGES = 7
+_PULUMI_EXIT_CANCELED = 8
+_PULUMI_EXIT_ERROR = 1
+
+
+def new_id(now_ns: int) -> str:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness; sorts by time."""
+    millis = now_ns // 1_000_000
+    random_bits = int.from_bytes(os.urandom(10), "big")
+    value = (
+        (millis & 0xFFFF_FFFF_FFFF) << 80
+        | 0x7 << 76
+        | (random_bits >> 68) << 64
+        | 0b10 << 62
+        | random_bits & ((1 << 62) - 1)
+    )
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def format_time(now_ns: int) -> str:
+    """RFC 3339 in UTC with microseconds: 2026-11-21T05:18:00.123456Z."""
+    import time
+
+    seconds, nanos = divmod(now_ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos // 1000:06d}Z"
+
+
+def start_record(*, run_id: str, now_ns: int, invocation, context: dict, reason: str | None) -> dict:  # noqa: ANN001
+    """The intent record. `invocation` is a parsed, redacted pulumi command line."""
+    return {
+        "schema": SCHEMA,
+        "id": new_id(now_ns),
+        "run_id": run_id,
+        "phase": "start",
+        "time": None,
+        "event": invocation.event,
+        "command": invocation.command,
+        "argv": list(invocation.args),
+        "user": context.get("user"),
+        "identity": context.get("identity"),
+        "git": context.get("git"),
+        "host": context.get("host"),
+        "source_ip": context.get("source_ip"),
+        "stack": context.get("stack"),
+        "project": context.get("project"),
+        "backend": context.get("backend"),
+        "cwd": context.get("cwd"),
+        "exec_kind": invocation.exec_kind or _automation_kind(),
+        "effect": invocation.effect,
+        "reveals_secrets": invocation.reveals_secrets,
+        "reason": reason,
+        "pid": os.getpid(),
+        "prev": None,
+    }
+
+
+def _automation_kind() -> str:
+    return "auto" if os.environ.get("PULUMI_AUTOMATION_API", "").lower() == "true" else "cli"
+
+
+def end_record(
+    start: dict,
+    *,
+    now_ns: int,
+    invocation,  # noqa: ANN001
+    wait_status: int,
+    duration_ms: int,
+    signals: list[str],
+) -> dict:
+    """The outcome record for the run that `start` began."""
+    exit_code, signal_name = decode_wait_status(wait_status)
+    outcome = classify_outcome(
+        exit_code=exit_code,
+        killed_by=signal_name,
+        expect_no_changes=invocation.expect_no_changes,
+        signals=signals,
+    )
+    canceled = outcome in (OUTCOME_CANCELED, OUTCOME_SIGNALED)
+    record = {key: value for key, value in start.items() if key != "prev"}
+    record.update(
+        id=new_id(now_ns),
+        phase="end",
+        time=None,
+        event=invocation.end_event_canceled if canceled else invocation.end_event_success,
+    )
+    record.update(
+        exit_code=exit_code,
+        outcome=outcome,
+        duration_ms=duration_ms,
+        signal=signal_name,
+        signals=signals,
+        prev=None,
+    )
+    return record
+
+
+def decode_wait_status(wait_status: int) -> tuple[int, str | None]:
+    """(exit code as a shell reports it, name of the killing signal or None)."""
+    if os.WIFSIGNALED(wait_status):
+        number = os.WTERMSIG(wait_status)
+        return 128 + number, signal_name(number)
+    return os.waitstatus_to_exitcode(wait_status), None
+
+
+def classify_outcome(
+    *, exit_code: int, killed_by: str | None, expect_no_changes: bool, signals: list[str]
+) -> str:
+    if killed_by is not None:
+        return OUTCOME_SIGNALED
+    if exit_code == 0:
+        return OUTCOME_SUCCEEDED
+    if exit_code == _PULUMI_EXIT_CHANGES and expect_no_changes:
+        return OUTCOME_CHANGES_DETECTED
+    if exit_code == _PULUMI_EXIT_CANCELED:
+        return OUTCOME_CANCELED
+    # A first SIGINT/SIGTERM makes pulumi cancel and exit 1 (PULUMI-FACTS, "Exit codes").
+    if exit_code == _PULUMI_EXIT_ERROR and ("SIGINT" in signals or "SIGTERM" in signals):
+        return OUTCOME_CANCELED
+    return OUTCOME_FAILED
+
+
+_SIGNAL_NAMES: dict[int, str] = {}
+
+
+def signal_name(number: int) -> str:
+    if not _SIGNAL_NAMES:
+        import _signal
+
+        aliases = {"SIGIOT", "SIGPOLL", "SIGCLD"}
+        for name in dir(_signal):
+            if name.startswith("SIG") and not name.startswith("SIG_") and name not in aliases:
+                _SIGNAL_NAMES.setdefault(getattr(_signal, name), name)
+    return _SIGNAL_NAMES.get(number, f"SIG{number}")

@@ -1,0 +1,34 @@
+"""The hash chain that makes edits, deletions and insertions visible.
+
+Each record's `prev` is the SHA-256 (hex) of the previous record's line as stored (its UTF-8
+bytes without the newline). The first record of a chain has `prev: null`. Lines that are not
+records (torn by a crash, or foreign) are not part of the chain.
+"""
+
+from __future__ import annotations
+
+try:  # the C module behind hashlib.sha256; importing hashlib costs 3 ms more (OpenSSL)
+    from _sha2 import sha256  # Python 3.12+
+except ImportError:  # pragma: no cover - depends on the Python version
+    try:
+        from _sha256 import sha256  # Python 3.10, 3.11
+    except ImportError:
+        from hashlib import sha256
+
+from pulumi_audited import fastjson
+
+
+def line_hash(line: bytes) -> str:
+    return sha256(line).hexdigest()
+
+
+def parse_record_line(line: bytes) -> dict | None:
+    """The record on `line`, or None when the line is not a pulumi-audited record."""
+    try:
+        value = fastjson.loads(line)
+    except (fastjson.JSONError, RecursionError):
+        return None
+    if isinstance(value, dict) and isinstance(value.get("schema"), str):
+        if value["schema"].startswith("pulumi-audited/"):
+            return value
+    return None

@@ -1,0 +1,128 @@
+"""Shared fixtures: an isolated home, the installed console script and the stand-in pulumi."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+STANDIN = TESTS / "standin" / "pulumi"
+BIN = Path(sys.executable).parent
+SHIM = BIN / "pulumi-audited"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not SHIM.exists():
+        raise pytest.UsageError(
+            f"{SHIM} is missing: install the package into this interpreter's environment first "
+            "(make test does)"
+        )
+
+
+class Sandbox:
+    """A fake user: home, config, state, a Pulumi project and the environment to run in."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.home = root / "home"
+        self.project = root / "project"
+        self.log_dir = root / "audit-log"
+        self.standin_log = root / "standin.jsonl"
+        self.state = root / "state"
+        for folder in (self.home, self.project, self.state):
+            folder.mkdir(parents=True)
+        (self.project / "Pulumi.yaml").write_text("name: webapp\nruntime: python\n")
+        self.env = self._environment()
+
+    def _environment(self) -> dict[str, str]:
+        keep = ("LANG", "LC_ALL", "TERM", "TZ")
+        env = {key: os.environ[key] for key in keep if key in os.environ}
+        env.update(
+            HOME=str(self.home),
+            USER=os.environ.get("USER", "tester"),
+            PATH=f"{BIN}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
+            XDG_CONFIG_HOME=str(self.root / "xdg-config"),
+            XDG_DATA_HOME=str(self.root / "xdg-data"),
+            XDG_CACHE_HOME=str(self.root / "xdg-cache"),
+            PULUMI_HOME=str(self.home / ".pulumi"),
+            PULUMI_BACKEND_URL=f"file://{self.state}",
+            PULUMI_AUDITED_LOG=str(self.log_dir),
+            PULUMI_AUDITED_PULUMI=str(STANDIN),
+            FAKE_PULUMI_LOG=str(self.standin_log),
+        )
+        return env
+
+    def run(
+        self, *args: str | bytes, env: dict[str, str] | None = None, **kwargs
+    ) -> subprocess.CompletedProcess:
+        kwargs.setdefault("capture_output", True)
+        kwargs.setdefault("cwd", self.project)
+        kwargs.setdefault("timeout", 60)
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
+        return subprocess.run([str(SHIM), *args], env={**self.env, **(env or {})}, **kwargs)
+
+    def run_direct(
+        self, *args: str | bytes, env: dict[str, str] | None = None, **kwargs
+    ) -> subprocess.CompletedProcess:
+        """The stand-in called without the shim: the baseline to compare against."""
+        kwargs.setdefault("capture_output", True)
+        kwargs.setdefault("cwd", self.project)
+        kwargs.setdefault("timeout", 60)
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
+        return subprocess.run([str(STANDIN), *args], env={**self.env, **(env or {})}, **kwargs)
+
+    def records(self) -> list[dict]:
+        records = []
+        for path in sorted(self.log_dir.glob("*.jsonl")):
+            for line in path.read_bytes().splitlines():
+                records.append(json.loads(line))
+        return records
+
+    def raw_log(self) -> bytes:
+        return b"".join(path.read_bytes() for path in sorted(self.log_dir.glob("*.jsonl")))
+
+    def standin_events(self, event: str | None = None) -> list[dict]:
+        if not self.standin_log.exists():
+            return []
+        events = [json.loads(line) for line in self.standin_log.read_text().splitlines() if line]
+        return [item for item in events if event is None or item["event"] == event]
+
+    def wait_for_standin(self, event: str, count: int = 1, timeout: float = 30) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.standin_events(event)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"the stand-in never reported {count} {event!r} event(s)")
+
+    def write_config(self, text: str, name: str = ".pulumi-audited.yaml") -> Path:
+        path = self.project / name
+        path.write_text(text)
+        return path
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Sandbox:
+    return Sandbox(tmp_path)
+
+
+def runs_by_id(records: list[dict]) -> dict[str, dict[str, dict]]:
+    runs: dict[str, dict[str, dict]] = {}
+    for record in records:
+        runs.setdefault(record["run_id"], {})[record["phase"]] = record
+    return runs
+
+
+def which(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise AssertionError(f"{name} is required by this test and is not installed")
+    return found

@@ -1,0 +1,136 @@
+"""Configuration files, environment overrides, the log location and the on_failure policy."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("log: /tmp/x\non_failure: [unclosed\n", 2, b""),
+        ("log: /tmp/x\nonfailure: warn\n", 2, b"unknown setting 'onfailure'"),
+        ("on_failure: maybe\n", 1, b"on_failure must be warn or block"),
+        ("- just\n- a list\n", 1, b"expected a mapping"),
+        ("skip: version\n", 1, b"skip must be a list"),
+        ("log: ''\n", 1, b"log must be a path or URL"),
+    ],
+)
+def test_a_broken_config_is_refused_naming_file_and_line(sandbox, text, line, fragment):
+    path = sandbox.write_config(text)
+    result = sandbox.run("up", "--yes")
+    assert result.returncode == 125
+    assert sandbox.standin_events() == [], "pulumi must not run with a broken config"
+    message = result.stderr.decode()
+    assert message.startswith("pulumi-audited: ")
+    assert message.count("\n") == 1
+    assert f"{path}, line {line}" in message
+    assert fragment in result.stderr
+
+
+def test_a_broken_config_is_refused_after_being_cached_valid(sandbox):
+    path = sandbox.write_config("on_failure: warn\n")
+    assert sandbox.run("stack", "ls").returncode == 0
+    path.write_text("on_failure: sometimes\n")
+    result = sandbox.run("stack", "ls")
+    assert result.returncode == 125
+    assert b"line 1" in result.stderr
+
+
+def test_config_file_named_by_the_environment(sandbox):
+    config = sandbox.root / "elsewhere.yaml"
+    config.write_text("log: custom-log\n")
+    env = {"PULUMI_AUDITED_CONFIG": str(config), "PULUMI_AUDITED_LOG": ""}
+    assert sandbox.run("stack", "ls", env=env).returncode == 0
+    assert list((sandbox.root / "custom-log").glob("*.jsonl"))
+
+
+def test_missing_config_file_named_by_the_environment_is_refused(sandbox):
+    result = sandbox.run("stack", "ls", env={"PULUMI_AUDITED_CONFIG": "/nonexistent.yaml"})
+    assert result.returncode == 125
+    assert b"/nonexistent.yaml" in result.stderr
+
+
+def test_team_file_is_found_upward_and_overrides_the_user_file(sandbox):
+    user_config = sandbox.root / "xdg-config" / "pulumi-audited" / "config.yaml"
+    user_config.parent.mkdir(parents=True)
+    user_config.write_text(f"log: {sandbox.root / 'user-log'}\non_failure: warn\n")
+    nested = sandbox.project / "sub" / "dir"
+    nested.mkdir(parents=True)
+    sandbox.write_config(f"log: {sandbox.root / 'team-log'}\n")
+    env = {"PULUMI_AUDITED_LOG": ""}
+    assert sandbox.run("stack", "ls", env=env, cwd=nested).returncode == 0
+    assert list((sandbox.root / "team-log").glob("*.jsonl"))
+    assert not (sandbox.root / "user-log").exists()
+
+
+def test_environment_overrides_files(sandbox):
+    sandbox.write_config(f"log: {sandbox.root / 'file-log'}\n")
+    assert sandbox.run("stack", "ls").returncode == 0
+    assert list(sandbox.log_dir.glob("*.jsonl"))
+    assert not (sandbox.root / "file-log").exists()
+
+
+def test_file_url_log_location(sandbox):
+    target = sandbox.root / "url-log"
+    assert sandbox.run("stack", "ls", env={"PULUMI_AUDITED_LOG": f"file://{target}"}).returncode == 0
+    assert list(target.glob("*.jsonl"))
+
+
+def test_default_log_location_is_private(sandbox):
+    assert sandbox.run("stack", "ls", env={"PULUMI_AUDITED_LOG": ""}).returncode == 0
+    folder = sandbox.root / "xdg-data" / "pulumi-audited" / "log"
+    files = list(folder.glob("*.jsonl"))
+    assert files
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for path in [*files, folder / "audit.lock"]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_files_are_private_even_with_a_permissive_umask(sandbox):
+    result = sandbox.run("stack", "ls", preexec_fn=lambda: os.umask(0))
+    assert result.returncode == 0
+    assert stat.S_IMODE(sandbox.log_dir.stat().st_mode) == 0o700
+    for path in sandbox.log_dir.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def _unwritable_log(sandbox) -> dict[str, str]:
+    blocker = sandbox.root / "a-file"
+    blocker.write_text("not a folder")
+    return {"PULUMI_AUDITED_LOG": str(blocker / "log")}
+
+
+def test_warn_policy_runs_pulumi_and_says_so_once_per_record(sandbox):
+    result = sandbox.run("up", "--yes", env=_unwritable_log(sandbox))
+    assert result.returncode == 0
+    assert sandbox.standin_events("start")
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("pulumi-audited: ") for line in lines)
+    assert "pulumi runs anyway" in lines[0]
+
+
+def test_block_policy_refuses_to_run_pulumi(sandbox):
+    env = {**_unwritable_log(sandbox), "PULUMI_AUDITED_ON_FAILURE": "block"}
+    result = sandbox.run("up", "--yes", env=env)
+    assert result.returncode == 125
+    assert sandbox.standin_events() == []
+    assert b"pulumi was not run" in result.stderr
+    assert result.stderr.count(b"\n") == 1
+
+
+def test_block_policy_from_the_config_file(sandbox):
+    sandbox.write_config("on_failure: block\n")
+    result = sandbox.run("up", "--yes", env=_unwritable_log(sandbox))
+    assert result.returncode == 125
+    assert sandbox.standin_events() == []
+
+
+def test_bad_policy_in_the_environment_is_refused(sandbox):
+    result = sandbox.run("up", env={"PULUMI_AUDITED_ON_FAILURE": "never"})
+    assert result.returncode == 125
+    assert b"PULUMI_AUDITED_ON_FAILURE" in result.stderr
