@@ -1,0 +1,110 @@
+"""The context of one pulumi run, resolved as pulumi would, without running it or the network."""
+
+from __future__ import annotations
+
+import os
+
+from pulumi_audited.capture import backend, identity, network, project, stack
+from pulumi_audited.pulumi.redact import strip_url_credentials
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+# Commands whose first positional argument names the stack they act on.
+_STACK_POSITIONAL_COMMANDS = frozenset(("stack select", "stack new", "stack remove"))
+
+
+def capture_context(
+    *,
+    cwd_flag: str | None,
+    stack_flag: str | None,
+    command: str,
+    positionals: list[str],
+    environ: Mapping[str, str],
+    backend_arg: str | None = None,
+) -> dict:
+    """Who runs pulumi, where, against which stack, project and backend.
+
+    Keys, in this order: user, identity, git, host, source_ip, stack, project, backend, cwd.
+    `backend_arg` is the URL given to `pulumi login` (`file://~` for `--local`).
+    """
+    cwd = effective_cwd(cwd_flag, environ)
+    project_file = project.load_project(cwd)
+    project_name = project_file.name if project_file else None
+
+    home = backend.pulumi_home(environ)
+    credentials = backend.StoredCredentials(
+        backend.credentials_file(environ), environ.get("PULUMI_ACCESS_TOKEN")
+    )
+    if backend_arg is None and command == "login" and positionals:
+        backend_arg = positionals[0]
+    backend_url = backend.resolve_backend_url(
+        environ, project_file.backend_url if project_file else None, credentials, backend_arg
+    )
+
+    if not stack_flag and command in _STACK_POSITIONAL_COMMANDS and positionals:
+        stack_flag = positionals[0]
+    stack_name = stack.resolve_stack(
+        stack_flag=stack_flag,
+        environ=environ,
+        pulumi_home=home,
+        project_name=project_name,
+        project_file=project_file.path if project_file else None,
+        backend_url=backend_url,
+    )
+
+    os_user = identity.os_user_name(environ)
+    # git discovers repositories from the physical path, whatever $PWD says.
+    git_start = _physical_path(project_file.directory if project_file else cwd)
+    repository = identity.find_git_repository(git_start)
+    head, branch = identity.read_head(repository) if repository else (None, None)
+    return {
+        "user": backend.whoami(backend_url, os_user, credentials),
+        "identity": identity.capture_identity(environ, os_user, repository, branch),
+        "git": {"head": head, "branch": branch} if repository else None,
+        "host": network.host_name(),
+        "source_ip": network.source_ip(environ),
+        "stack": stack_name,
+        "project": project_name,
+        "backend": strip_url_credentials(backend_url),
+        "cwd": cwd,
+    }
+
+
+def effective_cwd(cwd_flag: str | None, environ: Mapping[str, str]) -> str:
+    """The folder pulumi works in after `--cwd` / PULUMI_OPTION_CWD, named as pulumi names it.
+
+    pulumi chdirs to the flag's folder and then asks Go's os.Getwd, which answers $PWD when
+    $PWD is the same folder (keeping the user's symlinked path) and the physical path
+    otherwise. The name matters: the workspace file is keyed by a hash of it.
+    """
+    requested = cwd_flag or environ.get("PULUMI_OPTION_CWD")
+    try:
+        physical_cwd = os.getcwd()
+    except OSError:
+        physical_cwd = None
+    if requested:
+        target = os.path.join(physical_cwd or "/", requested)
+    elif physical_cwd is not None:
+        target = physical_cwd
+    else:
+        target = environ.get("PWD") or "/"
+    logical = environ.get("PWD")
+    if logical and os.path.isabs(logical) and _same_folder(logical, target):
+        return os.path.normpath(logical)
+    return _physical_path(target) if requested else os.path.normpath(target)
+
+
+def _physical_path(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except ValueError:  # a NUL byte, which no real argument or variable can hold
+        return os.path.normpath(path)
+
+
+def _same_folder(first: str, second: str) -> bool:
+    try:
+        return os.path.samestat(os.stat(first), os.stat(second))
+    except (OSError, ValueError):  # ValueError: a NUL byte in a path
+        return False
