@@ -1,0 +1,840 @@
+"""Tests of the pulumi stand-in (tests/standin/pulumi) itself, run directly.
+
+The stand-in is executed as a real subprocess through its shebang
+(`#!/usr/bin/env python3`). PATH starts with a private folder whose
+`python3` is this interpreter (or $STANDIN_PYTHON, to try the stand-in on
+another Python), so no version-manager shim rewrites its environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pty
+import pwd
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+STANDIN = Path(__file__).resolve().parent / "standin" / "pulumi"
+TIMEOUT = 120.0  # generous: these machines are slow and noisy
+VERSION_BYTES = b"v3.259.0\n"
+TOKEN = "pul-" + "0123456789abcdef" * 2 + "01234567"
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX only")
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+class World:
+    """A temp PULUMI_HOME, a temp project and an environment to run in."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.home = root / "pulumi-home"
+        self.home.mkdir()
+        self.project = root / "proj"
+        self.project.mkdir()
+        (self.project / "Pulumi.yaml").write_text("name: proj\nruntime: python\n")
+        self.state = root / "state"
+        self.state.mkdir()
+        self.backend = f"file://{self.state}"
+        self.log = root / "log.jsonl"
+        bindir = root / "bin"
+        bindir.mkdir()
+        (bindir / "python3").symlink_to(os.environ.get("STANDIN_PYTHON") or sys.executable)
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PULUMI_", "FAKE_PULUMI_")) and k not in ("NO_COLOR", "PWD")
+        }
+        base["PATH"] = f"{bindir}{os.pathsep}/usr/bin{os.pathsep}/bin"
+        base["HOME"] = str(root)
+        base["PULUMI_HOME"] = str(self.home)
+        base["PULUMI_BACKEND_URL"] = self.backend
+        base["FAKE_PULUMI_LOG"] = str(self.log)
+        self.env = base
+
+    @property
+    def project_file(self) -> Path:
+        return Path(os.path.realpath(self.project)) / "Pulumi.yaml"
+
+    def workspace_file(self, project_file: Path | None = None, name: str = "proj") -> Path:
+        path = str(project_file or self.project_file)
+        digest = hashlib.sha1(path.encode()).hexdigest()
+        return self.home / "workspaces" / f"{name}-{digest}-workspace.json"
+
+    def write_workspace(self, doc: dict) -> None:
+        path = self.workspace_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc))
+
+    def with_env(self, **changes: str | None) -> dict[str, str]:
+        env = dict(self.env)
+        for key, value in changes.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+    def run(
+        self,
+        *args: str | bytes,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        stdin: bytes | None = b"",
+    ) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [str(STANDIN), *args],
+            input=stdin,
+            capture_output=True,
+            env=env or self.env,
+            cwd=cwd or self.project,
+            timeout=TIMEOUT,
+        )
+
+    def popen(self, *args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
+        return subprocess.Popen(
+            [str(STANDIN), *args],
+            stdin=kw.pop("stdin", subprocess.DEVNULL),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env or self.env,
+            cwd=self.project,
+            **kw,
+        )
+
+    def events(self) -> list[dict]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+    def wait_for(
+        self, predicate: Callable[[dict], bool], proc: subprocess.Popen | None = None
+    ) -> dict:
+        """Poll the log for an event instead of sleeping a fixed time."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            for event in self.events():
+                if predicate(event):
+                    return event
+            if proc is not None and proc.poll() is not None:
+                raise AssertionError(f"exited {proc.returncode} first: {self.events()}")
+            time.sleep(0.02)
+        raise AssertionError(f"timed out waiting; log: {self.events()}")
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path)
+
+
+def of(events: list[dict], name: str) -> list[dict]:
+    return [e for e in events if e["event"] == name]
+
+
+def plain(output: bytes) -> bytes:
+    """Without ANSI colour codes (the stand-in colours its output on a terminal)."""
+    return re.sub(rb"\x1b\[[0-9;]*m", b"", output)
+
+
+def run_in_pty(
+    world: World,
+    args: list[str],
+    answer: bytes | Callable[[int, int], None] | None,
+    env: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
+    """Run the stand-in on a real pseudo-terminal (its controlling tty).
+
+    When the confirmation prompt shows, `answer` is typed into the terminal,
+    or, if it is a function, called with (master fd, child pid).
+    Returns the wait status as a returncode (-N: killed by signal N).
+    """
+    pid, fd = pty.fork()
+    if pid == 0:  # child: session leader, stdin/stdout/stderr = the pty slave
+        try:
+            os.chdir(world.project)
+            os.execve(str(STANDIN), [str(STANDIN), *args], env or world.env)
+        finally:
+            os._exit(127)
+    output = b""
+    answered = answer is None
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the slave side
+                break
+            if not chunk:
+                break
+            output += chunk
+            if not answered and b"Do you want to perform this" in output:
+                if callable(answer):
+                    answer(fd, pid)
+                else:
+                    os.write(fd, answer)
+                answered = True
+        else:
+            os.kill(pid, signal.SIGKILL)
+            raise AssertionError(f"pty run timed out: {output!r}")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), output
+
+
+# ---------------------------------------------------------------------------
+# version
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["version"],
+        ["--version"],
+        ["--non-interactive", "version"],
+        ["version", "--non-interactive"],
+    ],
+)
+@pytest.mark.parametrize("logged", [False, True])
+def test_version_bytes(world: World, args: list[str], logged: bool) -> None:
+    env = world.env if logged else world.with_env(FAKE_PULUMI_LOG=None)
+    result = world.run(*args, env=env)
+    assert result.returncode == 0
+    assert result.stdout == VERSION_BYTES
+    assert result.stderr == b""
+    if logged:
+        assert [e["event"] for e in world.events()] == ["start", "exit"]
+
+
+def test_standin_is_independent_of_the_package() -> None:
+    source = STANDIN.read_text()
+    assert source.startswith("#!/usr/bin/env python3\n")
+    assert os.access(STANDIN, os.X_OK)
+    assert "import pulumi_audited" not in source
+    assert "from pulumi_audited" not in source
+    assert "PULUMI-FACTS.md" in source
+
+
+# ---------------------------------------------------------------------------
+# whoami and the backend
+# ---------------------------------------------------------------------------
+
+
+def os_login() -> str:
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def test_whoami_self_managed(world: World) -> None:
+    result = world.run("whoami")
+    assert (result.returncode, result.stdout) == (0, f"{os_login()}\n".encode())
+    doc = json.loads(world.run("whoami", "--json").stdout)
+    assert doc == {"user": os_login(), "url": world.backend}
+    verbose = world.run("whoami", "-v").stdout.decode()
+    assert f"User: {os_login()}" in verbose
+    assert f"Backend URL: {world.backend}" in verbose
+
+
+def write_cloud_credentials(world: World, url: str = "https://api.pulumi.com") -> None:
+    creds = {
+        "current": url,
+        "accessTokens": {url: TOKEN},
+        "accounts": {
+            url: {"accessToken": TOKEN, "username": "alice", "organizations": ["alice", "acme"]}
+        },
+    }
+    (world.home / "credentials.json").write_text(json.dumps(creds))
+
+
+def test_whoami_cloud_uses_the_account_username(world: World) -> None:
+    write_cloud_credentials(world)
+    env = world.with_env(PULUMI_BACKEND_URL=None)
+    result = world.run("whoami", env=env)
+    assert (result.returncode, result.stdout) == (0, b"alice\n")
+    doc = json.loads(world.run("whoami", "--json", env=env).stdout)
+    assert doc == {
+        "user": "alice",
+        "organizations": ["alice", "acme"],
+        "url": "https://api.pulumi.com",
+    }
+    everything = result.stdout + result.stderr + world.log.read_bytes()
+    assert TOKEN.encode() not in everything
+
+
+def test_whoami_cloud_without_login_exits_3(world: World) -> None:
+    result = world.run("whoami", env=world.with_env(PULUMI_BACKEND_URL=None))
+    assert result.returncode == 3
+    assert result.stderr.startswith(b"error: ")
+    assert of(world.events(), "exit")[-1]["code"] == 3
+
+
+def test_unreadable_credentials_are_unknown_not_fatal(world: World) -> None:
+    (world.home / "credentials.json").write_bytes(b"\x00encrypted-envelope\xff")
+    result = world.run("whoami", env=world.with_env(PULUMI_BACKEND_URL=None))
+    assert result.returncode == 3  # falls back to Pulumi Cloud, not logged in
+    assert b"Traceback" not in result.stderr
+
+
+def test_credentials_path_folder_and_current(world: World) -> None:
+    folder = world.root / "creds"
+    folder.mkdir()
+    url = f"file://{world.root}/other"
+    (folder / "credentials.json").write_text(json.dumps({"current": url}))
+    env = world.with_env(PULUMI_BACKEND_URL=None, PULUMI_CREDENTIALS_PATH=str(folder))
+    assert json.loads(world.run("whoami", "--json", env=env).stdout)["url"] == url
+
+
+def test_backend_order(world: World) -> None:
+    (world.home / "credentials.json").write_text(json.dumps({"current": "file://creds"}))
+    (world.project / "Pulumi.yaml").write_text(
+        "name: proj\nruntime: python\nbackend:\n  url: file://from-project  # note\n"
+    )
+
+    def url(**env: str | None) -> str:
+        return json.loads(world.run("whoami", "--json", env=world.with_env(**env)).stdout)["url"]
+
+    assert url() == world.backend  # PULUMI_BACKEND_URL first
+    assert url(PULUMI_BACKEND_URL=None) == "file://from-project"
+    (world.project / "Pulumi.yaml").write_text("name: proj\nruntime: python\n")
+    assert url(PULUMI_BACKEND_URL=None) == "file://creds"
+
+
+def test_postgres_credentials_are_stripped_from_output(world: World) -> None:
+    env = world.with_env(PULUMI_BACKEND_URL="postgres://bob:hunter2@db.example/state")
+    result = world.run("whoami", "--json", env=env)
+    assert json.loads(result.stdout)["url"] == "postgres://db.example/state"
+    assert b"hunter2" not in world.log.read_bytes()
+
+
+# ---------------------------------------------------------------------------
+# Stacks and the workspace file
+# ---------------------------------------------------------------------------
+
+
+def test_stack_select_writes_the_workspace_file(world: World) -> None:
+    other = {"file:///elsewhere": "organization/proj/x"}
+    world.write_workspace({"stack": "legacy", "stacks": dict(other), "extra": [1, 2]})
+    result = world.run("stack", "select", "dev")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(world.workspace_file().read_text())
+    assert doc["stacks"] == {**other, world.backend: "organization/proj/dev"}
+    assert doc["stack"] == "legacy"
+    assert doc["extra"] == [1, 2]
+    assert sorted(p.name for p in world.workspace_file().parent.iterdir()) == [
+        world.workspace_file().name
+    ]
+
+
+@pytest.mark.parametrize("verb", ["new", "init", "create", "setup"])
+def test_stack_new_selects_the_new_stack(world: World, verb: str) -> None:
+    result = world.run("stack", verb, "prod")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(world.workspace_file().read_text())
+    assert doc == {"stacks": {world.backend: "organization/proj/prod"}}
+
+
+def test_stack_select_fully_qualified_name_is_kept(world: World) -> None:
+    assert world.run("stack", "select", "acme/proj/qa").returncode == 0
+    doc = json.loads(world.workspace_file().read_text())
+    assert doc["stacks"][world.backend] == "acme/proj/qa"
+
+
+def test_stack_select_on_cloud_keys_by_cloud_url(world: World) -> None:
+    write_cloud_credentials(world)
+    env = world.with_env(PULUMI_BACKEND_URL=None)
+    assert world.run("stack", "select", "dev", env=env).returncode == 0
+    doc = json.loads(world.workspace_file().read_text())
+    assert doc["stacks"] == {"https://api.pulumi.com": "alice/proj/dev"}
+
+
+def test_workspace_path_follows_go_getwd(world: World) -> None:
+    link = world.root / "link"
+    link.symlink_to(world.project)
+    env = world.with_env(PWD=str(link))
+    assert world.run("stack", "select", "dev", env=env, cwd=link).returncode == 0
+    assert world.workspace_file(link / "Pulumi.yaml").exists()
+    assert not world.workspace_file().exists()
+
+
+def test_project_search_upward_and_json_first(world: World) -> None:
+    sub = world.project / "a" / "b"
+    sub.mkdir(parents=True)
+    assert world.run("stack", "select", "dev", cwd=sub).returncode == 0
+    assert world.workspace_file().exists()
+    (world.project / "Pulumi.json").write_text(json.dumps({"name": "jproj"}))
+    assert world.run("stack", "select", "dev", cwd=sub).returncode == 0
+    json_file = Path(os.path.realpath(world.project)) / "Pulumi.json"
+    assert world.workspace_file(json_file, name="jproj").exists()
+
+
+@pytest.mark.parametrize("how", ["--cwd", "-C", "env"])
+def test_cwd_flag_and_option_env(world: World, how: str) -> None:
+    elsewhere = world.root / "elsewhere"
+    elsewhere.mkdir()
+    if how == "env":
+        env = world.with_env(PULUMI_OPTION_CWD=str(world.project))
+        result = world.run("stack", "select", "dev", env=env, cwd=elsewhere)
+    else:
+        result = world.run(how, str(world.project), "stack", "select", "dev", cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert world.workspace_file().exists()
+
+
+ORDER_CASES = [
+    ({}, [], "organization/proj/ws", "workspace"),
+    ({"PULUMI_STACK": "envstack"}, [], "envstack", "PULUMI_STACK"),
+    ({"PULUMI_STACK": "envstack", "PULUMI_OPTION_STACK": "opt"}, [], "opt", "PULUMI_OPTION_STACK"),
+    (
+        {"PULUMI_STACK": "envstack", "PULUMI_OPTION_STACK": "opt"},
+        ["--stack", "flag"],
+        "flag",
+        "flag",
+    ),
+    ({"PULUMI_STACK": "envstack"}, ["-s", "short"], "short", "flag"),
+    ({"PULUMI_STACK": "envstack"}, ["-sglued"], "glued", "flag"),
+]
+
+
+@pytest.mark.parametrize(("env", "flags", "expected", "source"), ORDER_CASES)
+def test_stack_resolution_order(
+    world: World, env: dict[str, str], flags: list[str], expected: str, source: str
+) -> None:
+    world.write_workspace({"stack": "legacy", "stacks": {world.backend: "organization/proj/ws"}})
+    result = world.run("stack", "--show-name", *flags, env=world.with_env(**env))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{expected.split('/')[-1]}\n".encode()
+    context = of(world.events(), "context")[-1]
+    assert (context["stack"], context["stack_source"]) == (expected, source)
+    assert context["backend"] == world.backend
+    assert context["project_file"] == str(world.project_file)
+
+
+def test_legacy_stack_field_is_the_fallback(world: World) -> None:
+    world.write_workspace({"stack": "legacy", "stacks": {"file:///other": "organization/proj/o"}})
+    assert world.run("stack", "--show-name").stdout == b"legacy\n"
+
+
+def test_stack_unselect_and_no_stack_selected(world: World) -> None:
+    assert world.run("stack", "select", "dev").returncode == 0
+    assert world.run("stack", "unselect").returncode == 0
+    result = world.run("stack")
+    assert result.returncode == 6
+    assert b"no stack selected" in result.stderr
+
+
+def test_stack_ls_marks_the_current_stack(world: World) -> None:
+    world.run("stack", "select", "dev")
+    result = world.run("stack", "ls", env=world.with_env(FAKE_PULUMI_STACKS="dev,prod"))
+    assert result.returncode == 0
+    assert b"dev*" in result.stdout
+    assert b"prod " in result.stdout
+
+
+# ---------------------------------------------------------------------------
+# Exit codes
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cmd", ["up", "update", "refresh", "destroy", "down", "dn"])
+def test_missing_yes_without_a_terminal_exits_2(world: World, cmd: str) -> None:
+    result = world.run(cmd, "--stack", "dev")
+    assert result.returncode == 2
+    assert result.stderr == (
+        b"error: --yes must be passed in to proceed when running in non-interactive mode\n"
+    )
+    assert of(world.events(), "ready") == []
+
+
+@pytest.mark.parametrize("confirm", [["--yes"], ["-y"], ["--skip-preview"], ["-f"], ["-yf"]])
+def test_yes_or_skip_preview_proceeds(world: World, confirm: list[str]) -> None:
+    result = world.run("up", "-s", "dev", *confirm)
+    assert result.returncode == 0, result.stderr
+    assert b"Updating (dev)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"PULUMI_SKIP_CONFIRMATIONS": "true"}, {"PULUMI_OPTION_YES": "1"}],
+)
+def test_yes_from_the_environment(world: World, env: dict[str, str]) -> None:
+    assert world.run("destroy", "-s", "dev", env=world.with_env(**env)).returncode == 0
+
+
+def test_preview_never_needs_yes(world: World) -> None:
+    for cmd in ("preview", "pre"):
+        result = world.run(cmd, "-s", "dev")
+        assert result.returncode == 0, result.stderr
+        assert b"Previewing update (dev)" in result.stdout
+
+
+@pytest.mark.parametrize(("changes", "code"), [("1", 7), ("0", 0)])
+def test_expect_no_changes(world: World, changes: str, code: int) -> None:
+    env = world.with_env(FAKE_PULUMI_CHANGES=changes)
+    result = world.run("up", "--yes", "-s", "dev", "--expect-no-changes", env=env)
+    assert result.returncode == code
+    assert world.run("preview", "-s", "dev", "--expect-no-changes", env=env).returncode == code
+
+
+@pytest.mark.parametrize("args", [["whoami"], ["version"], ["up", "-s", "dev"], ["bogus"]])
+def test_fake_exit_overrides_every_path(world: World, args: list[str]) -> None:
+    result = world.run(*args, env=world.with_env(FAKE_PULUMI_EXIT="42"))
+    assert result.returncode == 42
+    assert of(world.events(), "exit")[-1]["code"] == 42
+    if args == ["version"]:
+        assert result.stdout == VERSION_BYTES
+
+
+def test_no_stack_selected_exits_6(world: World) -> None:
+    result = world.run("up", "--yes")
+    assert result.returncode == 6
+    assert result.stderr == b"error: no stack selected; specify a stack name with --stack\n"
+
+
+def test_unknown_stack_exits_6(world: World) -> None:
+    env = world.with_env(FAKE_PULUMI_STACKS="dev")
+    result = world.run("stack", "select", "nope", env=env)
+    assert (result.returncode, result.stderr) == (6, b"error: no stack named 'nope' found\n")
+    assert world.run("stack", "select", "dev", env=env).returncode == 0
+    assert world.run("up", "-y", "-s", "nope", env=env).returncode == 6
+
+
+def test_unknown_command_is_a_configuration_error(world: World) -> None:
+    assert world.run("bogus").returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "sig"),
+    [("SIGTERM", signal.SIGTERM), ("INT", signal.SIGINT), ("9", signal.SIGKILL)],
+)
+def test_fake_signal_dies_by_that_signal(world: World, name: str, sig: signal.Signals) -> None:
+    result = world.run("version", env=world.with_env(FAKE_PULUMI_SIGNAL=name))
+    assert result.returncode == -sig, result.stderr
+    assert result.stdout == VERSION_BYTES
+    assert result.stderr == b""
+    names = [e["event"] for e in world.events()]
+    assert names == ["start", "self-signal"]
+
+
+# ---------------------------------------------------------------------------
+# Signals
+# ---------------------------------------------------------------------------
+
+
+def engine_env(world: World, cancel: str = "0.2") -> dict[str, str]:
+    return world.with_env(FAKE_PULUMI_DURATION="300", FAKE_PULUMI_CANCEL_SECONDS=cancel)
+
+
+@pytest.mark.parametrize(
+    ("sig", "message"),
+    [
+        (signal.SIGINT, b"^C received; cancelling. If you would like to terminate immediately"),
+        (signal.SIGTERM, b"SIGTERM received; cancelling."),
+    ],
+)
+def test_first_signal_cancels_gracefully_and_exits_1(
+    world: World, sig: signal.Signals, message: bytes
+) -> None:
+    proc = world.popen("up", "--yes", "-s", "dev", env=engine_env(world))
+    world.wait_for(lambda e: e["event"] == "phase" and e["phase"] == "updating", proc)
+    started = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 1
+    assert time.monotonic() - started < 60  # nowhere near FAKE_PULUMI_DURATION
+    assert message in err
+    assert b"orphaned resources" in err
+    assert b"error: update canceled" in err
+    events = world.events()
+    assert [(e["signal"], e["count"]) for e in of(events, "signal")] == [(sig.name, 1)]
+    assert of(events, "exit")[-1]["code"] == 1
+
+
+def test_preview_cancel_has_no_orphan_warning(world: World) -> None:
+    proc = world.popen("preview", "-s", "dev", env=engine_env(world))
+    world.wait_for(lambda e: e["event"] == "ready", proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 1
+    assert b"^C received; cancelling" in err
+    assert b"orphaned" not in err
+
+
+@pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGTERM])
+def test_second_signal_terminates_at_once(world: World, second: signal.Signals) -> None:
+    proc = world.popen("destroy", "--yes", "-s", "dev", env=engine_env(world, cancel="300"))
+    world.wait_for(lambda e: e["event"] == "ready", proc)
+    proc.send_signal(signal.SIGINT)
+    world.wait_for(lambda e: e["event"] == "signal" and e["count"] == 1, proc)
+    started = time.monotonic()
+    proc.send_signal(second)
+    _, err = proc.communicate(timeout=TIMEOUT)
+    assert time.monotonic() - started < 60  # not the 300 s graceful cancel
+    assert proc.returncode == 1
+    assert b"received; terminating" in err
+    assert b"canceled" not in err
+    events = world.events()
+    assert [e["count"] for e in of(events, "signal")] == [1, 2]
+    assert of(events, "exit")[-1]["code"] == 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_outside_an_engine_operation_kills(world: World, sig: signal.Signals) -> None:
+    world.run("stack", "select", "dev")
+    world.log.unlink()
+    # `config set KEY` without a value blocks reading stdin: a non-engine command.
+    proc = world.popen("config", "set", "greeting", stdin=subprocess.PIPE)
+    world.wait_for(lambda e: e["event"] == "context", proc)
+    proc.send_signal(sig)
+    proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == -sig
+    assert of(world.events(), "exit") == []
+
+
+def test_inherited_sigint_ignore_is_reported_and_kept(world: World) -> None:
+    def ignore_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    proc = world.popen("config", "set", "k", stdin=subprocess.PIPE, preexec_fn=ignore_sigint)
+    try:
+        start = world.wait_for(lambda e: e["event"] == "start", proc)
+        assert start["sig_ignored"] == ["SIGINT"]
+        world.wait_for(lambda e: e["event"] == "exit", proc)  # no stack selected: exits 6
+    finally:
+        proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 6
+
+
+# ---------------------------------------------------------------------------
+# The confirmation prompt, through a real pseudo-terminal
+# ---------------------------------------------------------------------------
+
+
+def test_prompt_yes_proceeds(world: World) -> None:
+    code, output = run_in_pty(world, ["up", "-s", "dev"], b"yes\n")
+    output = plain(output)
+    assert code == 0, output
+    assert b"Previewing update (dev)" in output
+    assert b"Do you want to perform this update?" in output
+    assert b"Updating (dev)" in output
+    events = world.events()
+    start = of(events, "start")[0]
+    assert start["tty"] == {"stdin": True, "stdout": True, "stderr": True}
+    assert start["foreground"] is True
+    assert [e["answer"] for e in of(events, "prompt")] == ["yes"]
+
+
+def test_ctrl_c_typed_at_the_prompt_is_a_key_not_a_signal(world: World) -> None:
+    code, output = run_in_pty(world, ["up", "-s", "dev"], b"\x03")
+    output = plain(output)
+    assert code == 1
+    assert b"confirmation cancelled, not proceeding with the update: interrupt" in output
+    assert b"^C received" not in output
+    assert b"Updating" not in output
+    events = world.events()
+    assert of(events, "signal") == []
+    assert of(events, "prompt")[0]["interrupted"] is True
+
+
+def test_signal_during_the_prompt_kills(world: World) -> None:
+    """pulumi closes the preview's cancellation scope before it asks."""
+
+    def send_sigint(_fd: int, pid: int) -> None:
+        world.wait_for(lambda e: e["event"] == "prompt-shown")
+        os.kill(pid, signal.SIGINT)
+
+    code, _ = run_in_pty(world, ["up", "-s", "dev"], send_sigint)
+    assert code == -signal.SIGINT
+    assert of(world.events(), "exit") == []
+
+
+def test_prompt_no_declines_with_exit_1(world: World) -> None:
+    code, output = run_in_pty(world, ["destroy", "-s", "dev"], b"no\n")
+    output = plain(output)
+    assert code == 1
+    assert b"Do you want to perform this destroy?" in output
+    assert b"confirmation declined" in output
+    assert b"Destroying" not in output
+    assert [e["answer"] for e in of(world.events(), "prompt")] == ["no"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "env"),
+    [(["--non-interactive"], {}), ([], {"PULUMI_AUTOMATION_API": "true"})],
+)
+def test_terminal_but_non_interactive_exits_2(
+    world: World, flags: list[str], env: dict[str, str]
+) -> None:
+    code, output = run_in_pty(world, [*flags, "up", "-s", "dev"], None, world.with_env(**env))
+    output = plain(output)
+    assert code == 2
+    assert b"--yes must be passed in" in output
+    assert b"Do you want" not in output
+
+
+def test_colour_only_on_a_terminal(world: World) -> None:
+    code, raw = run_in_pty(world, ["preview", "-s", "dev"], None)
+    assert code == 0
+    assert b"\x1b[" in raw
+    never = run_in_pty(world, ["--color", "never", "preview", "-s", "dev"], None)[1]
+    assert b"\x1b[" not in never
+    assert b"\x1b[" not in world.run("preview", "-s", "dev").stdout
+    assert b"\x1b[" in world.run("--color=always", "preview", "-s", "dev").stdout
+
+
+# ---------------------------------------------------------------------------
+# The FAKE_PULUMI_LOG recording
+# ---------------------------------------------------------------------------
+
+
+def expected_env_sha256(env: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for key in sorted(k.encode() for k in env):
+        digest.update(key + b"=" + env[key.decode()].encode() + b"\n")
+    return digest.hexdigest()
+
+
+def test_start_event_records_what_it_received(world: World) -> None:
+    env = world.with_env(PULUMI_AUDITED_RUN_ID="run-123", SECRET_THING=TOKEN)
+    raw = b"caf\xe9"
+    proc = subprocess.Popen(
+        [str(STANDIN), "--non-interactive", "plugin", "install", raw, "ünï"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=world.project,
+    )
+    proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0
+    text = world.log.read_text()
+    assert TOKEN not in text
+    events = world.events()
+    assert [e["event"] for e in events] == ["start", "exit"]
+    assert all(e["pid"] == proc.pid for e in events)
+    start = events[0]
+    assert start["argv"] == ["--non-interactive", "plugin", "install", "caf\\xe9", "ünï"]
+    assert start["argv_hex"][3] == raw.hex()
+    assert start["argv_hex"][4] == "ünï".encode().hex()
+    assert start["ppid"] == os.getpid()
+    assert start["pgid"] == os.getpgrp()
+    assert start["sid"] == os.getsid(0)
+    assert start["tty"] == {"stdin": False, "stdout": False, "stderr": False}
+    assert start["foreground"] is False
+    assert start["cwd"] == os.path.realpath(world.project)
+    assert start["run_id"] == "run-123"
+    assert start["env_keys"] == sorted(env)
+    assert start["env_sha256"] == expected_env_sha256(env)
+    assert start["command"] == ["plugin", "install"]
+    assert isinstance(start["time"], float)
+    assert events[1]["code"] == 0
+
+
+def test_env_sha256_tracks_values(world: World) -> None:
+    world.run("whoami", env=world.with_env(SOME_VAR="a"))
+    world.run("whoami", env=world.with_env(SOME_VAR="b"))
+    world.run("whoami", env=world.with_env(SOME_VAR="a"))
+    first, second, third = of(world.events(), "start")
+    assert first["env_keys"] == second["env_keys"]
+    assert first["env_sha256"] != second["env_sha256"]
+    assert first["env_sha256"] == third["env_sha256"]
+
+
+def test_engine_log_sequence(world: World) -> None:
+    result = world.run("up", "--yes", "-s", "dev")
+    assert result.returncode == 0
+    events = world.events()
+    names = [e["event"] for e in events]
+    assert names == ["start", "context", "ready", "phase", "phase", "exit"]
+    assert [e["phase"] for e in of(events, "phase")] == ["preview", "updating"]
+    assert of(events, "ready")[0]["phase"] == "preview"
+
+
+def test_log_lines_are_whole_json_lines(world: World) -> None:
+    for _ in range(3):
+        world.run("whoami")
+    lines = world.log.read_bytes().split(b"\n")
+    assert lines[-1] == b""
+    for line in lines[:-1]:
+        event = json.loads(line)
+        assert {"event", "pid"} <= set(event)
+
+
+# ---------------------------------------------------------------------------
+# Other commands
+# ---------------------------------------------------------------------------
+
+
+def test_config_set_reads_the_value_from_stdin(world: World) -> None:
+    world.run("stack", "select", "dev")
+    assert world.run("config", "set", "greeting", stdin=b"hello there\n").returncode == 0
+    assert world.run("config", "set", "--secret", "pw", "s3cr3t").returncode == 0
+    assert world.run("config", "get", "greeting").stdout == b"hello there\n"
+    listing = world.run("config").stdout
+    assert b"[secret]" in listing
+    assert b"s3cr3t" not in listing
+    stack_file = (world.project / "Pulumi.dev.yaml").read_text()
+    assert "proj:greeting" in stack_file
+    assert "s3cr3t" not in stack_file
+
+
+def test_login_writes_current_and_never_prints_tokens(world: World) -> None:
+    url = f"file://{world.root}/elsewhere"
+    result = world.run("login", url, env=world.with_env(PULUMI_BACKEND_URL=None))
+    assert result.returncode == 0
+    creds = json.loads((world.home / "credentials.json").read_text())
+    assert creds["current"] == url
+    env = world.with_env(PULUMI_BACKEND_URL=None, PULUMI_ACCESS_TOKEN=TOKEN)
+    cloud = world.run("login", env=env)
+    assert cloud.returncode == 0
+    assert TOKEN.encode() not in cloud.stdout + cloud.stderr
+    creds = json.loads((world.home / "credentials.json").read_text())
+    assert creds["current"] == "https://api.pulumi.com"
+
+
+def test_cloud_login_without_token_non_interactive_exits_3(world: World) -> None:
+    result = world.run("login", env=world.with_env(PULUMI_BACKEND_URL=None))
+    assert result.returncode == 3
+
+
+def test_env_run_runs_no_host_program(world: World) -> None:
+    marker = world.root / "ran"
+    result = world.run("env", "run", "org/env", "--", "touch", str(marker))
+    assert result.returncode == 0
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["about"],
+        ["plugin", "ls"],
+        ["stack", "output", "-s", "dev"],
+        ["stack", "export", "-s", "dev"],
+        ["state", "get", "-s", "dev", "urn"],
+        ["env", "ls"],
+        ["logout"],
+        ["gen-completion", "bash"],
+        ["--help"],
+        [],
+    ],
+)
+def test_other_commands_succeed(world: World, args: list[str]) -> None:
+    result = world.run(*args)
+    assert result.returncode == 0, result.stderr
