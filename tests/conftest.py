@@ -40,6 +40,9 @@ class Sandbox:
             folder.mkdir(parents=True)
         (self.project / "Pulumi.yaml").write_text("name: webapp\nruntime: python\n")
         self.env = self._environment()
+        # A developer's checkout has a stack selected; pulumi itself writes that down.
+        assert self.run_direct("stack", "select", "dev").returncode == 0
+        self.standin_log.unlink()
 
     def _environment(self) -> dict[str, str]:
         keep = ("LANG", "LC_ALL", "TERM", "TZ")

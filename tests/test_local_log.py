@@ -23,7 +23,9 @@ def test_sixteen_processes_times_fifty_runs_lose_nothing(sandbox):
     )
     env = {**sandbox.env, "PULUMI_AUDITED_PULUMI": "/bin/true"}
     workers = [
-        subprocess.Popen([sys.executable, "-c", writer, str(SHIM), str(n)], env=env, cwd=sandbox.project)
+        subprocess.Popen(
+            [sys.executable, "-c", writer, str(SHIM), str(n)], env=env, cwd=sandbox.project
+        )
         for n in range(16)
     ]
     for worker in workers:
@@ -68,8 +70,11 @@ def test_the_shim_waits_for_a_filelock_holder(sandbox):
     lock = FileLock(str(sandbox.log_dir / "audit.lock"), mode=0o600)
     with lock:
         proc = subprocess.Popen(
-            [str(SHIM), "stack", "ls"], env=sandbox.env, cwd=sandbox.project,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [str(SHIM), "stack", "ls"],
+            env=sandbox.env,
+            cwd=sandbox.project,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         time.sleep(1.0)
         assert proc.poll() is None
@@ -105,7 +110,9 @@ def test_a_full_disk_leaves_no_torn_line_and_loses_no_earlier_record(sandbox):
     size = day_file.stat().st_size
     before = day_file.read_bytes()
     result = sandbox.run(
-        "stack", "ls", "x" * 3000,
+        "stack",
+        "ls",
+        "x" * 3000,
         env={"PULUMI_AUDITED_PULUMI": "/bin/true"},
         preexec_fn=_limit_file_size(size + 100),
     )

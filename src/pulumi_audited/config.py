@@ -141,7 +141,9 @@ def _parse_config_text(text: str, path: str) -> dict[str, tuple[object, int]]:
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):
-        raise yamlcache.YAMLFileError(path, root.start_mark.line + 1, "expected a mapping of settings")
+        raise yamlcache.YAMLFileError(
+            path, root.start_mark.line + 1, "expected a mapping of settings"
+        )
     settings: dict[str, tuple[object, int]] = {}
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + 1
@@ -153,7 +155,9 @@ def _parse_config_text(text: str, path: str) -> dict[str, tuple[object, int]]:
         try:
             settings[key] = (_validate(key, value, os.path.dirname(path)), line)
         except ValueError as error:
-            raise yamlcache.YAMLFileError(path, value_node.start_mark.line + 1, str(error)) from None
+            raise yamlcache.YAMLFileError(
+                path, value_node.start_mark.line + 1, str(error)
+            ) from None
     return settings
 
 

@@ -18,7 +18,7 @@ class _ScannerContext:
     object_pairs_hook = None
     parse_float = float
     parse_int = int
-    memo: dict = {}
+    memo: dict = {}  # noqa: RUF012 - the C scanner reads it; never mutated here
 
     @staticmethod
     def parse_constant(name: str) -> float:
@@ -40,7 +40,7 @@ def dumps(value: object) -> str:
     return "".join(parts)
 
 
-def _encode(value: object, emit) -> None:  # noqa: ANN001 - emit is list.append
+def _encode(value: object, emit) -> None:
     if isinstance(value, str):
         emit(_quote(value))
     elif value is None:
@@ -82,8 +82,10 @@ def _encode(value: object, emit) -> None:  # noqa: ANN001 - emit is list.append
 def loads(text: str | bytes) -> object:
     """Parse one JSON document. Raises JSONError (without the text) when it is not valid."""
     if isinstance(text, bytes):
+        if text.startswith(b"\xef\xbb\xbf"):
+            text = text[3:]  # a byte-order mark; the utf-8-sig codec would cost an import
         try:
-            text = text.decode("utf-8-sig")
+            text = text.decode("utf-8")
         except UnicodeDecodeError:
             raise JSONError("not UTF-8") from None
     start = 0

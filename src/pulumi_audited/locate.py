@@ -9,7 +9,7 @@ from pulumi_audited.errors import EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, ShimError
 # Set in the environment pulumi receives: "<pid of the handing shim>:<depth>".
 HANDOFF_VARIABLE = "PULUMI_AUDITED_SHIM"
 MAX_DEPTH = 8
-_SHIM_MARKER = b"pulumi_audited"
+_SHIM_MARKER = b"from pulumi_audited.shim import"
 
 
 def check_for_loop(environ: os._Environ | dict[str, str]) -> int:

@@ -24,10 +24,9 @@ The signal contract (README, "Signals"):
 
 from __future__ import annotations
 
+import _signal
 import os
 import time
-
-import _signal
 
 FORWARDED = (
     _signal.SIGHUP,
@@ -98,13 +97,14 @@ class Runner:
 
     def run(self, path: str, argv: list[bytes], env: dict[bytes, bytes]) -> Child:
         """Start pulumi and wait for it. Raises OSError when it cannot be started."""
+        own_group = {} if self.shares_group else {"setpgroup": 0}
         pid = os.posix_spawn(
             path,
             argv,
             env,
-            setpgroup=None if self.shares_group else 0,
             setsigmask=self.original_mask,
             setsigdef=_RESET_IN_CHILD,
+            **own_group,
         )
         child = Child(pid)
         if not self.shares_group and self._terminal_is_ours():
@@ -162,7 +162,7 @@ class Runner:
             self._give_terminal_to(pid)
             _send_group(pid, _signal.SIGCONT)
             return
-        os.kill(os.getpid(), _signal.SIGSTOP)  # the shell sees the job stop, as without the shim
+        _stop_like(stop_signal)
         self._resume(pid)
 
     def _resume(self, pid: int) -> None:
@@ -189,6 +189,17 @@ class Runner:
                 os.tcsetpgrp(self.terminal, os.getpgrp())
             except OSError:
                 pass
+
+
+def _stop_like(number: int) -> None:
+    """Stop the shim with the signal that stopped pulumi, so the shell reports the same status.
+
+    The signal is blocked here, so send it and unblock it: the process stops on the way out of
+    pthread_sigmask, and continues there when the shell sends SIGCONT.
+    """
+    os.kill(os.getpid(), number)
+    _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {number})
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, {number})
 
 
 def _wait_for_signal(waited: set[int]) -> tuple[int, int, int]:

@@ -47,7 +47,9 @@ def format_time(now_ns: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos // 1000:06d}Z"
 
 
-def start_record(*, run_id: str, now_ns: int, invocation, context: dict, reason: str | None) -> dict:  # noqa: ANN001
+def start_record(
+    *, run_id: str, now_ns: int, invocation, context: dict, reason: str | None
+) -> dict:
     """The intent record. `invocation` is a parsed, redacted pulumi command line."""
     return {
         "schema": SCHEMA,
@@ -84,7 +86,7 @@ def end_record(
     start: dict,
     *,
     now_ns: int,
-    invocation,  # noqa: ANN001
+    invocation,
     wait_status: int,
     duration_ms: int,
     signals: list[str],

@@ -26,18 +26,47 @@ _REASON_LIMIT = 1000
 
 def main() -> int:
     try:
-        return run(sys.argv[1:])
+        code = run(sys.argv[1:])
     except ShimError as error:
         warn(str(error))
-        return error.exit_code
+        code = error.exit_code
     except KeyboardInterrupt:
-        return 130
+        code = 130
+    except Exception as error:
+        warn(f"internal error {_where(error)}; please report it")
+        code = EXIT_SHIM_ERROR
+    _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """Exit without tearing the interpreter down: that takes 2 ms, after every pulumi command.
+
+    Records are fsync'd and their files closed by now; only the standard streams need a flush.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(code)
+
+
+# First words of the commands that are not recorded by default. `__complete` runs on every
+# TAB press, so these are recognised without parsing the whole command line.
+_QUICK_SKIP = {
+    "version": "version",
+    "help": "help",
+    "gen-completion": "gen-completion",
+    "completion": "gen-completion",
+    "__complete": "__complete",
+    "__completeNoDesc": "__completeNoDesc",
+}
 
 
 def run(argv: list[str]) -> int:
     from pulumi_audited.config import load_settings
     from pulumi_audited.locate import check_for_loop, find_pulumi
-    from pulumi_audited.pulumi.cli import parse
 
     environ = os.environ
     if argv[:1] == [VIEWER_COMMAND]:
@@ -45,16 +74,39 @@ def run(argv: list[str]) -> int:
 
         return run_viewer(argv[1:])
     depth = check_for_loop(environ)
-    invocation = parse(argv)
-    settings = load_settings(_effective_cwd(invocation.cwd, environ), environ)
+    quick_key = _quick_skip_key(argv)
+    invocation = None
+    if quick_key is None:
+        from pulumi_audited.pulumi.cli import parse
+
+        invocation = parse(argv)
+    settings = load_settings(_effective_cwd(invocation and invocation.cwd, environ), environ)
     source = settings.sources["pulumi"]
     pulumi = find_pulumi(settings.pulumi, _describe_source(source), environ)
+    if invocation is None:
+        if quick_key in settings.skip:
+            _exec_pulumi(pulumi, argv, depth)
+        from pulumi_audited.pulumi.cli import parse
+
+        invocation = parse(argv)
     if _skip_key(invocation) in settings.skip:
         _exec_pulumi(pulumi, argv, depth)
     return _run_recorded(pulumi, argv, invocation, settings, depth)
 
 
+def _quick_skip_key(argv: list[str]) -> str | None:
+    """The `skip` entry for `pulumi version`, `pulumi __complete ...` and the like, or None
+    when the command line needs parsing (a --cwd changes where the team config is)."""
+    key = _QUICK_SKIP.get(argv[0]) if argv else None
+    if key is None or any(arg.startswith(("-C", "--cwd")) for arg in argv):
+        return None
+    return key
+
+
 def _effective_cwd(cwd_flag: str | None, environ: os._Environ) -> str:
+    """Where to look for a team config file. capture.context.effective_cwd names the folder
+    exactly as pulumi does, which the record needs and this search does not; importing it
+    would slow down the commands that are passed straight through."""
     chosen = cwd_flag or environ.get("PULUMI_OPTION_CWD") or "."
     return os.path.abspath(chosen)
 
@@ -65,7 +117,7 @@ def _describe_source(source: str) -> str:
     return "the 'pulumi:' setting in " + source.rsplit(":", 1)[0]
 
 
-def _skip_key(invocation) -> str:  # noqa: ANN001
+def _skip_key(invocation) -> str:
     """The entry of the `skip` setting that covers this command line."""
     for arg in invocation.args:
         if arg == "--":
@@ -103,16 +155,15 @@ def _start_failure(pulumi: str, error: OSError) -> ShimError:
     return ShimError(f"cannot run {pulumi}: {error.strerror}", code)
 
 
-def _run_recorded(pulumi: str, argv: list[str], invocation, settings, depth: int) -> int:  # noqa: ANN001
+def _run_recorded(pulumi: str, argv: list[str], invocation, settings, depth: int) -> int:
     from pulumi_audited.process import Runner
     from pulumi_audited.record import new_id
 
     started_ns = time.time_ns()
     run_id = new_id(started_ns)
     runner = Runner()
-    recorder = _Recorder(settings)
-    start = recorder.write_start(run_id, started_ns, invocation)
-    if start is None and settings.on_failure == "block":
+    recorder = _Recorder(settings, invocation)
+    if not recorder.write_start(run_id, started_ns) and settings.on_failure == "block":
         runner.release()
         raise ShimError(
             f"pulumi was not run: {recorder.failure} (on_failure: block)", EXIT_SHIM_ERROR
@@ -122,24 +173,32 @@ def _run_recorded(pulumi: str, argv: list[str], invocation, settings, depth: int
         child = runner.run(pulumi, _child_argv(pulumi, argv), _child_environment(depth, run_id))
     except OSError as error:
         failure = _start_failure(pulumi, error)
-        recorder.write_end(start, invocation, failure.exit_code << 8, began, [])
+        recorder.write_end(failure.exit_code << 8, began, [])
         raise failure from None
-    exit_code = recorder.write_end(start, invocation, child.wait_status, began, child.signals)
-    return exit_code
+    return recorder.write_end(child.wait_status, began, child.signals)
 
 
 class _Recorder:
-    """Builds and stores the two records; in `warn` mode a failure costs a warning, not the run."""
+    """Builds and stores the two records of a run.
 
-    def __init__(self, settings) -> None:  # noqa: ANN001
+    In `warn` mode a failure costs one line on stderr, not the run; the end record is tried
+    even when the start record could not be written (the trouble may have passed), and the
+    same failure is not reported twice.
+    """
+
+    def __init__(self, settings, invocation) -> None:
         self.settings = settings
+        self.invocation = invocation
+        self.start: dict | None = None
         self.failure = ""
 
-    def write_start(self, run_id: str, now_ns: int, invocation) -> dict | None:  # noqa: ANN001
+    def write_start(self, run_id: str, now_ns: int) -> bool:
+        """Build and store the start record; False when it could not be made durable."""
         try:
             from pulumi_audited.capture.context import capture_context
             from pulumi_audited.record import start_record
 
+            invocation = self.invocation
             context = capture_context(
                 cwd_flag=invocation.cwd,
                 stack_flag=invocation.stack,
@@ -148,57 +207,65 @@ class _Recorder:
                 environ=os.environ,
                 backend_arg=invocation.backend_arg,
             )
-            record = start_record(
+            self.start = start_record(
                 run_id=run_id,
                 now_ns=now_ns,
                 invocation=invocation,
                 context=context,
                 reason=_reason(),
             )
-            return self._append(record)
-        except Exception as error:  # noqa: BLE001 - any failure to record is handled by policy
-            return self._failed(error)
+            self._append(self.start)
+            return True
+        except Exception as error:
+            # Under `block` the caller refuses to run pulumi and says why itself.
+            blocking = self.settings.on_failure == "block"
+            self._failed(
+                error, note=None if blocking else "; pulumi runs anyway (on_failure: warn)"
+            )
+            return False
 
-    def write_end(self, start, invocation, wait_status: int, began_ns: int, signals) -> int:  # noqa: ANN001
+    def write_end(self, wait_status: int, began_ns: int, signals: list[int]) -> int:
+        """Build and store the end record; returns the exit code the shim should exit with."""
         from pulumi_audited.record import decode_wait_status, end_record, signal_name
 
         exit_code, _ = decode_wait_status(wait_status)
-        if start is None:
-            return exit_code
+        if self.start is None:
+            return exit_code  # nothing to build on: the failure was already reported
         try:
             record = end_record(
-                start,
+                self.start,
                 now_ns=time.time_ns(),
-                invocation=invocation,
+                invocation=self.invocation,
                 wait_status=wait_status,
                 duration_ms=(time.monotonic_ns() - began_ns) // 1_000_000,
                 signals=[signal_name(number) for number in signals],
             )
             self._append(record)
-        except Exception as error:  # noqa: BLE001
-            self._failed(error, always_warn=True)
+        except Exception as error:
+            self._failed(error, note="")
         return exit_code
 
-    def _append(self, record: dict) -> dict:
+    def _append(self, record: dict) -> None:
         from pulumi_audited.store import open_store
 
         location = self.settings.log or _default_log()
-        store = open_store(location, lock_timeout=self.settings.lock_timeout)
-        return store.append(record)
+        open_store(location, lock_timeout=self.settings.lock_timeout).append(record)
 
-    def _failed(self, error: Exception, *, always_warn: bool = False) -> None:
+    def _failed(self, error: Exception, *, note: str | None) -> None:
+        """Remember the failure; print it with `note` appended unless `note` is None or the
+        same failure was already printed."""
         from pulumi_audited.store import StoreError
 
         if isinstance(error, StoreError):
-            self.failure = f"the audit record could not be written: {error}"
+            failure = f"the audit record could not be written: {error}"
         else:
             # The message of an unexpected error may quote the command line: name the error only.
-            where = _where(error)
-            self.failure = f"the audit record could not be made: internal error {where}"
-        if always_warn:
-            warn(self.failure)
-        elif self.settings.on_failure != "block":
-            warn(f"{self.failure}; pulumi runs anyway (on_failure: warn)")
+            failure = f"the audit record could not be made: internal error {_where(error)}"
+        if failure == self.failure:
+            return
+        self.failure = failure
+        if note is not None:
+            warn(failure + note)
 
 
 def _where(error: Exception) -> str:

@@ -27,10 +27,13 @@ class YAMLFileError(Exception):
 
 
 def _cache_path(path: str) -> str:
-    from _sha1 import sha1
+    """One cache file per source file, named after its path (no hash module to load)."""
+    name = path.replace("%", "%25").replace("/", "%2F") + ".marshal"
+    if len(os.fsencode(name)) > 255:
+        from _sha1 import sha1
 
-    digest = sha1(os.fsencode(path)).hexdigest()
-    return os.path.join(paths.user_cache_dir(), "yaml", digest + ".marshal")
+        name = sha1(os.fsencode(path)).hexdigest() + ".marshal"
+    return os.path.join(paths.user_cache_dir(), "yaml", name)
 
 
 def _file_key(stat_result: os.stat_result) -> tuple:
@@ -43,7 +46,7 @@ def _file_key(stat_result: os.stat_result) -> tuple:
     )
 
 
-def load(path: str, parse=None) -> object:  # noqa: ANN001 - parse: (text, path) -> object
+def load(path: str, parse=None) -> object:
     """Return the parsed content of the YAML file at `path`.
 
     `parse(text, path)` turns the text into a value and may validate it; its result is what is
@@ -74,10 +77,13 @@ def parse_yaml(text: str, path: str) -> object:
 
 
 def describe_yaml_error(error: Exception) -> tuple[int | None, str]:
-    mark = getattr(error, "problem_mark", None)
+    """(line, problem) of a PyYAML error; the line where the broken construct began, when
+    known (an unclosed bracket is only noticed at the end of the file)."""
+    mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    return line, problem
+    context = getattr(error, "context", None)
+    return line, f"{problem} ({context})" if context else problem
 
 
 def _read_cache(cache_file: str) -> tuple | None:

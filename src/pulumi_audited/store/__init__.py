@@ -10,7 +10,7 @@ from pulumi_audited.store.errors import StoreError
 __all__ = ["StoreError", "open_store"]
 
 
-def open_store(location: str, *, lock_timeout: float = 10.0):  # noqa: ANN201 - LocalLog
+def open_store(location: str, *, lock_timeout: float = 10.0):
     """The store for `location` (a folder path or file:// URL)."""
     if "://" in location:
         scheme = location.split("://", 1)[0]

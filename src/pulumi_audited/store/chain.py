@@ -28,7 +28,7 @@ def parse_record_line(line: bytes) -> dict | None:
         value = fastjson.loads(line)
     except (fastjson.JSONError, RecursionError):
         return None
-    if isinstance(value, dict) and isinstance(value.get("schema"), str):
-        if value["schema"].startswith("pulumi-audited/"):
-            return value
+    schema = value.get("schema") if isinstance(value, dict) else None
+    if isinstance(schema, str) and schema.startswith("pulumi-audited/"):
+        return value
     return None

@@ -58,7 +58,9 @@ class LocalLog:
         except FileNotFoundError:
             return []
         except OSError as error:
-            raise StoreError(f"cannot read the log folder {self.folder}: {error.strerror}") from None
+            raise StoreError(
+                f"cannot read the log folder {self.folder}: {error.strerror}"
+            ) from None
         return [os.path.join(self.folder, name) for name in sorted(names) if is_day_file(name)]
 
     def append(self, record: dict) -> dict:
@@ -105,7 +107,7 @@ class LocalLog:
             _fsync_folder(self.folder)
 
     def _last_line_before(self, path: str) -> bytes | None:
-        """The last record line of the newest day file older than `path` (a new day's chain link)."""
+        """The last record line of the newest day file before `path`: a new day links to it."""
         name = os.path.basename(path)
         for older in reversed(self.day_files()):
             if os.path.basename(older) >= name:
@@ -227,14 +229,14 @@ class _ExclusiveLock:
         os.close(self.fd)  # closing the descriptor releases the flock
 
 
-def read_day_file(path: str):  # noqa: ANN201 - Iterator[tuple[int, bytes, bool]]
+def read_day_file(path: str):
     """Yield (line number, line without newline, complete) for each line of a day file.
 
     `complete` is False for a last line without its newline: a write in progress or a crash.
     """
     with open(path, "rb") as handle:
         number = 0
-        for number, raw in enumerate(handle, start=1):  # noqa: B007
+        for number, raw in enumerate(handle, start=1):
             if raw.endswith(b"\n"):
                 yield number, raw[:-1], True
             else:

@@ -30,7 +30,7 @@ def run_viewer(argv: list[str]) -> int:
         return 0
 
 
-def _open_log():  # noqa: ANN202
+def _open_log():
     import os
 
     settings = load_settings(os.getcwd(), os.environ)

@@ -1,0 +1,85 @@
+"""The shim imports almost nothing on the way to pulumi (its start-up is on every command).
+
+Timing belongs in benchmarks/; this test checks the cause instead: which modules load.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from conftest import SHIM
+
+# Each of these costs milliseconds to import (measured in benchmarks/README.md).
+HEAVY = {
+    "re",
+    "json",
+    "enum",
+    "typing",
+    "dataclasses",
+    "pathlib",
+    "signal",
+    "socket",
+    "subprocess",
+    "hashlib",
+    "datetime",
+    "yaml",
+    "click",
+    "filelock",
+    "platformdirs",
+    "urllib",
+    "logging",
+    "boto3",
+    "botocore",
+    "azure",
+    "tempfile",
+    "inspect",
+    "uuid",
+    "configparser",
+    "getpass",
+}
+
+
+def _imported_modules(sandbox, *args: str) -> set[str]:
+    result = subprocess.run(
+        [str(SHIM.parent / "python"), "-X", "importtime", str(SHIM), *args],
+        env=sandbox.env,
+        cwd=sandbox.project,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    names = set()
+    for line in result.stderr.decode().splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["up", "--yes", "--stack", "dev"],
+        ["config", "set", "dbPassword", "hunter2", "--secret"],
+        ["version"],
+        ["__complete", "st"],
+    ],
+)
+def test_no_heavy_module_is_imported(sandbox, args):
+    sandbox.run(*args)  # warm the YAML cache, as every run after the first finds it
+    modules = _imported_modules(sandbox, *args)
+    assert not (modules & HEAVY), sorted(modules & HEAVY)
+
+
+def test_passthrough_imports_only_the_shim_basics(sandbox):
+    modules = _imported_modules(sandbox, "version")
+    ours = {name for name in modules if name.startswith("pulumi_audited")}
+    assert "pulumi_audited.capture.context" not in ours
+    assert "pulumi_audited.process" not in ours
+    assert "pulumi_audited.store.local" not in ours
+
+
+def test_a_team_config_file_is_parsed_once_then_served_from_the_cache(sandbox):
+    sandbox.write_config("on_failure: warn\n")
+    assert "yaml" in _imported_modules(sandbox, "stack", "ls")
+    assert "yaml" not in _imported_modules(sandbox, "stack", "ls")

@@ -1,0 +1,30 @@
+"""paths.py answers what platformdirs answers, without importing it on the hot path."""
+
+from __future__ import annotations
+
+import platformdirs
+import pytest
+
+from pulumi_audited import paths
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {},
+        {"XDG_DATA_HOME": "/xdg/data", "XDG_CONFIG_HOME": "/xdg/config", "XDG_CACHE_HOME": "/c"},
+        {"XDG_DATA_HOME": "relative/ignored", "XDG_CONFIG_HOME": "", "XDG_CACHE_HOME": " "},
+        {"HOME": "/somewhere/else"},
+        {"HOME": "relative-home"},
+    ],
+)
+def test_folders_match_platformdirs(monkeypatch, environment):
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert paths.user_data_dir() == platformdirs.user_data_dir("pulumi-audited", appauthor=False)
+    assert paths.user_config_dir() == platformdirs.user_config_dir(
+        "pulumi-audited", appauthor=False
+    )
+    assert paths.user_cache_dir() == platformdirs.user_cache_dir("pulumi-audited", appauthor=False)
