@@ -4,11 +4,12 @@
 
 Two binaries by default: /bin/true, a native program that does nothing, so that what is left
 is the shim's own cost with the least noise; and the test suite's stand-in pulumi (a Python
-script, as slow to start as a real pulumi). Each round runs the bare binary and the shim back
-to back, order alternating, so machine noise hits both alike. Reported: medians, the added
-milliseconds (median of the shim minus median of the bare binary), the ratio, and the 90th
-percentile of the per-round difference; for a recorded command and for `version` (which the
-shim hands straight to pulumi with exec).
+script). Each round runs, in rotating order, the bare binary, the shim, and a control: a
+Python process that does nothing but posix_spawn the binary and wait for it, the floor for
+any wrapper written in Python. Reported: medians, the milliseconds the shim adds over the bare
+binary, the ratio, the 90th percentile of the per-round difference, and the part of the added
+time that is pulumi-audited's own work (shim minus control); for a recorded command and for
+`version` (which the shim hands straight to pulumi with exec).
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def sandbox_environment(root: Path, binary: str) -> dict[str, str]:
     (project / "Pulumi.yaml").write_text("name: webapp\nruntime: python\n")
     env = {
         "HOME": str(root / "home"),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        # The stand-in's `#!/usr/bin/env python3` must not go through slow launchers (pyenv's
+        # shell shims add 70 ms) that would drown what is measured.
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "XDG_CONFIG_HOME": str(root / "config"),
         "XDG_DATA_HOME": str(root / "data"),
         "XDG_CACHE_HOME": str(root / "cache"),
@@ -56,15 +59,28 @@ def timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def measure(args: list[str], binary: str, env: dict[str, str], cwd: Path, runs: int):
-    bare, shim = [], []
+SPAWN_ONLY = (
+    "import os, sys\n"
+    "pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)\n"
+    "os._exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+)
+
+
+def measure(
+    args: list[str], binary: str, env: dict[str, str], cwd: Path, runs: int
+) -> dict[str, list[float]]:
+    commands = {
+        "bare": [binary, *args],
+        "shim": [str(SHIM), *args],
+        "control": [sys.executable, "-c", SPAWN_ONLY, binary, *args],
+    }
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    names = list(commands)
     for round_number in range(runs):
-        pair = [(bare, [binary, *args]), (shim, [str(SHIM), *args])]
-        if round_number % 2:
-            pair.reverse()
-        for bucket, command in pair:
-            bucket.append(timed(command, env, cwd))
-    return bare, shim
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            samples[name].append(timed(commands[name], env, cwd))
+    return samples
 
 
 def compile_bytecode() -> None:
@@ -82,8 +98,8 @@ def main() -> int:
     binaries = options.binary or ["/bin/true", str(STANDIN)]
     print(f"shim: {SHIM}\nruns per case: {options.runs} (interleaved with the bare binary)")
     print(
-        f"{'binary':12} {'case':32} {'bare ms':>8} {'shim ms':>8} {'added ms':>9} "
-        f"{'ratio':>6} {'p90 added':>9}"
+        f"{'binary':10} {'case':30} {'bare ms':>8} {'shim ms':>8} {'added ms':>9} "
+        f"{'ratio':>6} {'p90 added':>9} {'control':>8} {'own ms':>7}"
     )
     for binary in binaries:
         with tempfile.TemporaryDirectory() as temporary:
@@ -93,20 +109,19 @@ def main() -> int:
             for label, args in CASES.items():
                 for _ in range(5):  # warm-up: page cache, YAML cache, log folder
                     timed([str(SHIM), *args], env, cwd)
-                bare, shim = measure(args, binary, env, cwd, options.runs)
-                report(Path(binary).name, label, bare, shim)
+                report(Path(binary).name, label, measure(args, binary, env, cwd, options.runs))
             records = sum(1 for path in (root / "log").glob("*.jsonl") for _ in path.open("rb"))
-            print(f"{'':12} records written: {records}")
+            print(f"{'':10} records written: {records}")
     return 0
 
 
-def report(binary: str, label: str, bare: list[float], shim: list[float]) -> None:
-    bare_median, shim_median = statistics.median(bare), statistics.median(shim)
-    added = [s - b for s, b in zip(shim, bare, strict=True)]
+def report(binary: str, label: str, samples: dict[str, list[float]]) -> None:
+    bare, shim, control = (statistics.median(samples[name]) for name in ("bare", "shim", "control"))
+    added = [s - b for s, b in zip(samples["shim"], samples["bare"], strict=True)]
     p90 = statistics.quantiles(added, n=10)[-1]
     print(
-        f"{binary:12} {label:32} {bare_median:8.2f} {shim_median:8.2f} "
-        f"{shim_median - bare_median:9.2f} {shim_median / bare_median:6.2f} {p90:9.2f}"
+        f"{binary:10} {label:30} {bare:8.2f} {shim:8.2f} {shim - bare:9.2f} "
+        f"{shim / bare:6.2f} {p90:9.2f} {control:8.2f} {shim - control:7.2f}"
     )
 
 

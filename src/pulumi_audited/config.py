@@ -8,8 +8,6 @@ Files, lowest precedence first:
 refused with its path and line: an audit tool must not quietly run with settings nobody chose.
 """
 
-from __future__ import annotations
-
 import os
 
 from pulumi_audited import paths, yamlcache

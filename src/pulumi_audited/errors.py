@@ -1,7 +1,5 @@
 """The shim's own exit codes and the one error type that carries them to the user."""
 
-from __future__ import annotations
-
 # Every other exit status is pulumi's own; these three are the shim's (like env(1) and sudo).
 EXIT_SHIM_ERROR = 125
 EXIT_NOT_EXECUTABLE = 126

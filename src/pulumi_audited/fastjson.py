@@ -6,8 +6,6 @@ so the output is the same as `json.dumps(obj, ensure_ascii=True, separators=(","
 The viewer, which is not on the hot path, uses the json module.
 """
 
-from __future__ import annotations
-
 from _json import encode_basestring_ascii as _quote
 from _json import make_scanner as _make_scanner
 

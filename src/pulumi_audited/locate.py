@@ -1,7 +1,5 @@
 """Find the real pulumi binary, never this shim, and stop shim-to-shim loops."""
 
-from __future__ import annotations
-
 import os
 
 from pulumi_audited.errors import EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, ShimError

@@ -6,8 +6,6 @@ repeated here, and tests/test_paths.py checks them against platformdirs itself. 
 platformdirs is asked directly.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 

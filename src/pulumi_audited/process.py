@@ -22,8 +22,6 @@ The signal contract (README, "Signals"):
 `_signal` is used instead of `signal`, which costs 3 ms of enum building on every command.
 """
 
-from __future__ import annotations
-
 import _signal
 import os
 import time

@@ -6,8 +6,6 @@ the outcome. `time` and `prev` are left empty here: the store stamps them while 
 lock, so that append order, time order and hash-chain order agree.
 """
 
-from __future__ import annotations
-
 import os
 
 SCHEMA = "pulumi-audited/1"

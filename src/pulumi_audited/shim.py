@@ -4,8 +4,6 @@ This module is the hot path: it imports only what a recorded run needs, and noth
 that a passthrough (`version`, `__complete`...) does not.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 import time

@@ -5,8 +5,6 @@ in marshal form under the user's cache folder, keyed by the file's path, size, i
 modification time, so yaml is imported only when a file is new or has changed.
 """
 
-from __future__ import annotations
-
 import marshal
 import os
 

@@ -5,8 +5,6 @@ from it, and nothing read from it can reach an exception or a log: every failure
 parse it means "unknown".
 """
 
-from __future__ import annotations
-
 import os
 import pwd
 
@@ -20,7 +18,7 @@ PULUMI_CLOUD_URL = "https://api.pulumi.com"
 SELF_MANAGED_SCHEMES = frozenset(("file", "s3", "gs", "azblob", "postgres"))
 
 
-def pulumi_home(environ: Mapping[str, str]) -> str:
+def pulumi_home(environ: "Mapping[str, str]") -> str:
     """PULUMI_HOME, else `.pulumi` in the account's home folder.
 
     pulumi takes that folder from Go's user.Current(), which reads the password database
@@ -36,7 +34,7 @@ def pulumi_home(environ: Mapping[str, str]) -> str:
     return os.path.join(account_home or home_directory(environ), ".pulumi")
 
 
-def credentials_file(environ: Mapping[str, str]) -> str:
+def credentials_file(environ: "Mapping[str, str]") -> str:
     """`PULUMI_CREDENTIALS_PATH` names the folder holding credentials.json, not the file."""
     folder = environ.get("PULUMI_CREDENTIALS_PATH") or pulumi_home(environ)
     return os.path.join(folder, "credentials.json")
@@ -114,7 +112,7 @@ class StoredCredentials:
 
 
 def resolve_backend_url(
-    environ: Mapping[str, str],
+    environ: "Mapping[str, str]",
     project_backend_url: str | None,
     credentials: StoredCredentials,
     backend_arg: str | None = None,

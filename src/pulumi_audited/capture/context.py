@@ -1,7 +1,5 @@
 """The context of one pulumi run, resolved as pulumi would, without running it or the network."""
 
-from __future__ import annotations
-
 import os
 
 from pulumi_audited.capture import backend, identity, network, project, stack
@@ -21,7 +19,7 @@ def capture_context(
     stack_flag: str | None,
     command: str,
     positionals: list[str],
-    environ: Mapping[str, str],
+    environ: "Mapping[str, str]",
     backend_arg: str | None = None,
 ) -> dict:
     """Who runs pulumi, where, against which stack, project and backend.
@@ -72,7 +70,7 @@ def capture_context(
     }
 
 
-def effective_cwd(cwd_flag: str | None, environ: Mapping[str, str]) -> str:
+def effective_cwd(cwd_flag: str | None, environ: "Mapping[str, str]") -> str:
     """The folder pulumi works in after `--cwd` / PULUMI_OPTION_CWD, named as pulumi names it.
 
     pulumi chdirs to the flag's folder and then asks Go's os.Getwd, which answers $PWD when

@@ -6,8 +6,6 @@ finding the repository, resolving HEAD and reading `user.email` from its config 
 repeated by hand.
 """
 
-from __future__ import annotations
-
 import os
 import pwd
 import stat
@@ -31,7 +29,7 @@ SYSTEM_GIT_CONFIG = "/etc/gitconfig"
 # --- the OS account ---------------------------------------------------------------------
 
 
-def home_directory(environ: Mapping[str, str]) -> str:
+def home_directory(environ: "Mapping[str, str]") -> str:
     """$HOME, as git and `~` read it, else the password database's answer."""
     home = environ.get("HOME")
     if home:
@@ -42,13 +40,13 @@ def home_directory(environ: Mapping[str, str]) -> str:
         return "/"
 
 
-def expand_home(path: str, environ: Mapping[str, str]) -> str:
+def expand_home(path: str, environ: "Mapping[str, str]") -> str:
     if path == "~" or path.startswith("~/"):
         return home_directory(environ) + path[1:]
     return path
 
 
-def os_user_name(environ: Mapping[str, str]) -> str | None:
+def os_user_name(environ: "Mapping[str, str]") -> str | None:
     """The login name of the real user id, which is what pulumi's self-managed backends report."""
     try:
         return pwd.getpwuid(os.getuid()).pw_name
@@ -57,9 +55,9 @@ def os_user_name(environ: Mapping[str, str]) -> str | None:
 
 
 def capture_identity(
-    environ: Mapping[str, str],
+    environ: "Mapping[str, str]",
     os_user: str | None,
-    repository: GitRepository | None,
+    repository: "GitRepository | None",
     branch: str | None,
 ) -> dict:
     return {
@@ -234,7 +232,7 @@ def _read_small_text(path: str) -> str | None:
 
 
 def git_author_email(
-    environ: Mapping[str, str], repository: GitRepository | None, branch: str | None
+    environ: "Mapping[str, str]", repository: GitRepository | None, branch: str | None
 ) -> str | None:
     """The email git would put on a commit made here (git's ident.c order, no hostname guess)."""
     email = environ.get("GIT_AUTHOR_EMAIL")
@@ -248,7 +246,7 @@ def git_author_email(
     return values.get("author.email") or values.get("user.email") or environ.get("EMAIL") or None
 
 
-def git_config_files(environ: Mapping[str, str], repository: GitRepository | None) -> list[str]:
+def git_config_files(environ: "Mapping[str, str]", repository: GitRepository | None) -> list[str]:
     """Git's config files from lowest to highest precedence: system, global, repository."""
     files = []
     if not _git_bool(environ.get("GIT_CONFIG_NOSYSTEM")):
@@ -278,7 +276,7 @@ class _GitConfigReader:
 
     def __init__(
         self,
-        environ: Mapping[str, str],
+        environ: "Mapping[str, str]",
         repository: GitRepository | None,
         branch: str | None,
         values: dict[str, str],
@@ -558,7 +556,7 @@ def _match_class(pattern: str, p: int, char: str) -> tuple[bool, int]:
 # CI_JOB_TOKEN, BUILDKITE_AGENT_ACCESS_TOKEN, SYSTEM_ACCESSTOKEN...).
 
 
-def detect_ci(environ: Mapping[str, str]) -> dict | None:
+def detect_ci(environ: "Mapping[str, str]") -> dict | None:
     """The CI system running this command, with who triggered it and a link to the run."""
     for detector in _CI_DETECTORS:
         found = detector(environ)
@@ -579,7 +577,7 @@ def _ci(system: str, actor: str | None, run_url: str | None, **details: str | No
     return record
 
 
-def _github_actions(environ: Mapping[str, str]) -> dict | None:
+def _github_actions(environ: "Mapping[str, str]") -> dict | None:
     if environ.get("GITHUB_ACTIONS") != "true":
         return None
     server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
@@ -604,7 +602,7 @@ def _github_actions(environ: Mapping[str, str]) -> dict | None:
     )
 
 
-def _gitlab_ci(environ: Mapping[str, str]) -> dict | None:
+def _gitlab_ci(environ: "Mapping[str, str]") -> dict | None:
     if environ.get("GITLAB_CI") != "true":
         return None
     return _ci(
@@ -619,7 +617,7 @@ def _gitlab_ci(environ: Mapping[str, str]) -> dict | None:
     )
 
 
-def _jenkins(environ: Mapping[str, str]) -> dict | None:
+def _jenkins(environ: "Mapping[str, str]") -> dict | None:
     if not environ.get("JENKINS_URL") or not (environ.get("BUILD_URL") or environ.get("BUILD_ID")):
         return None
     return _ci(
@@ -632,7 +630,7 @@ def _jenkins(environ: Mapping[str, str]) -> dict | None:
     )
 
 
-def _circleci(environ: Mapping[str, str]) -> dict | None:
+def _circleci(environ: "Mapping[str, str]") -> dict | None:
     if environ.get("CIRCLECI") != "true":
         return None
     owner = environ.get("CIRCLE_PROJECT_USERNAME")
@@ -647,7 +645,7 @@ def _circleci(environ: Mapping[str, str]) -> dict | None:
     )
 
 
-def _buildkite(environ: Mapping[str, str]) -> dict | None:
+def _buildkite(environ: "Mapping[str, str]") -> dict | None:
     if environ.get("BUILDKITE") != "true":
         return None
     organization = environ.get("BUILDKITE_ORGANIZATION_SLUG")
@@ -666,7 +664,7 @@ def _buildkite(environ: Mapping[str, str]) -> dict | None:
     )
 
 
-def _azure_pipelines(environ: Mapping[str, str]) -> dict | None:
+def _azure_pipelines(environ: "Mapping[str, str]") -> dict | None:
     if environ.get("TF_BUILD", "").lower() != "true":
         return None
     collection = environ.get("SYSTEM_COLLECTIONURI")
@@ -689,7 +687,7 @@ def _azure_pipelines(environ: Mapping[str, str]) -> dict | None:
     )
 
 
-def _bitbucket_pipelines(environ: Mapping[str, str]) -> dict | None:
+def _bitbucket_pipelines(environ: "Mapping[str, str]") -> dict | None:
     build_number = environ.get("BITBUCKET_BUILD_NUMBER")
     if not build_number:
         return None
@@ -706,7 +704,7 @@ def _bitbucket_pipelines(environ: Mapping[str, str]) -> dict | None:
     )
 
 
-def _travis_ci(environ: Mapping[str, str]) -> dict | None:
+def _travis_ci(environ: "Mapping[str, str]") -> dict | None:
     if environ.get("TRAVIS") != "true":
         return None
     return _ci(
@@ -719,7 +717,7 @@ def _travis_ci(environ: Mapping[str, str]) -> dict | None:
     )
 
 
-def _aws_codebuild(environ: Mapping[str, str]) -> dict | None:
+def _aws_codebuild(environ: "Mapping[str, str]") -> dict | None:
     if not environ.get("CODEBUILD_BUILD_ID"):
         return None
     return _ci(
@@ -731,7 +729,7 @@ def _aws_codebuild(environ: Mapping[str, str]) -> dict | None:
     )
 
 
-def _generic_ci(environ: Mapping[str, str]) -> dict | None:
+def _generic_ci(environ: "Mapping[str, str]") -> dict | None:
     if environ.get("CI", "").lower() not in ("true", "1", "yes"):
         return None
     return _ci("generic", None, None)

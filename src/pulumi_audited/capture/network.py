@@ -1,7 +1,5 @@
 """Where the command comes from: the machine's name and the address a user reaches it from."""
 
-from __future__ import annotations
-
 # The C module: `socket` imports enum and costs several milliseconds.
 import _socket
 import os
@@ -22,12 +20,12 @@ def host_name() -> str:
     return os.uname().nodename
 
 
-def source_ip(environ: Mapping[str, str]) -> str | None:
+def source_ip(environ: "Mapping[str, str]") -> str | None:
     """The SSH client's address in an SSH session, else this machine's primary address."""
     return ssh_client_address(environ) or primary_outbound_address()
 
 
-def ssh_client_address(environ: Mapping[str, str]) -> str | None:
+def ssh_client_address(environ: "Mapping[str, str]") -> str | None:
     """First field of SSH_CONNECTION (`client port server port`), else of SSH_CLIENT."""
     for variable in ("SSH_CONNECTION", "SSH_CLIENT"):
         fields = environ.get(variable, "").split()

@@ -1,7 +1,5 @@
 """The Pulumi project file: where pulumi finds it, the project's name, the backend it pins."""
 
-from __future__ import annotations
-
 import os
 import stat
 

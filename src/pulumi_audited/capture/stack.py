@@ -1,9 +1,6 @@
 """The stack a pulumi command acts on, resolved the way pulumi resolves it (PULUMI-FACTS.md)."""
 
-from __future__ import annotations
-
 import os
-from _sha1 import sha1
 
 from pulumi_audited.capture.backend import is_self_managed
 from pulumi_audited.capture.identity import read_json_file
@@ -18,6 +15,8 @@ SELF_MANAGED_ORGANIZATION = "organization"
 
 def workspace_file(pulumi_home: str, project_name: str, project_file: str) -> str:
     """pulumi's per-project settings file, named after the sha1 of the project file's path."""
+    from _sha1 import sha1  # loaded only when the workspace file is consulted: 0.3 ms
+
     digest = sha1(os.fsencode(project_file)).hexdigest()
     return os.path.join(pulumi_home, "workspaces", f"{project_name}-{digest}-workspace.json")
 
@@ -39,7 +38,7 @@ def selected_stack(workspace_path: str, backend_url: str) -> str | None:
 def resolve_stack(
     *,
     stack_flag: str | None,
-    environ: Mapping[str, str],
+    environ: "Mapping[str, str]",
     pulumi_home: str,
     project_name: str | None,
     project_file: str | None,

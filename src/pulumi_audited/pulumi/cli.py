@@ -15,8 +15,6 @@ record keeps what was run, which is what an auditor needs, and everything with a
 it is.
 """
 
-from __future__ import annotations
-
 import os
 
 from pulumi_audited.pulumi.commands import (

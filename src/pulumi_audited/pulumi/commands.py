@@ -16,8 +16,6 @@ aliases, the long form is canonical everywhere, so `stack ls` and `plugin ls` ar
 and `plugin list`.
 """
 
-from __future__ import annotations
-
 # Effects, as in PULUMI-FACTS "Changes infrastructure or state" and the lists after it.
 STATE = "state"
 LOCAL = "local"
@@ -68,7 +66,7 @@ class Command:
 
     __slots__ = ("_children", "_spec", "_table", "parent", "path")
 
-    def __init__(self, path: str, spec: _Spec, parent: Command | None):
+    def __init__(self, path: str, spec: _Spec, parent: "Command | None"):
         self.path = path
         self.parent = parent
         self._spec = spec
@@ -76,7 +74,7 @@ class Command:
         self._table: FlagTable | None = None
 
     @property
-    def children(self) -> dict[str, Command]:
+    def children(self) -> "dict[str, Command]":
         """Subcommands by name and by alias."""
         if self._children is None:
             self._children = _build_children(self)
@@ -88,7 +86,7 @@ class Command:
         return self._table
 
 
-def _build_children(parent: Command) -> dict[str, Command]:
+def _build_children(parent: "Command") -> "dict[str, Command]":
     children: dict[str, Command] = {}
     prefix = parent.path + " " if parent.path else ""
     for name, spec in parent._spec[3].items():

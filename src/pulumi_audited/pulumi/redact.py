@@ -1,7 +1,5 @@
 """Redaction: secrets are removed before any record, spool line or message is built."""
 
-from __future__ import annotations
-
 # Type checkers read the import below; at run time `re` loads only when a token may be present.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -128,7 +126,7 @@ _TOKEN_PATTERN = (
     r"|eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"
     r"|xox[bpars]-[A-Za-z0-9\-]{10,}"
 )
-_token_regex: re.Pattern[str] | None = None
+_token_regex: "re.Pattern[str] | None" = None
 
 # Characters that end a URL inside free text.
 _URL_END = frozenset(" \t\r\n\"'<>`")
@@ -150,7 +148,7 @@ def redact_text(text: str) -> str:
     return text
 
 
-def _compiled_tokens() -> re.Pattern[str]:
+def _compiled_tokens() -> "re.Pattern[str]":
     global _token_regex
     if _token_regex is None:
         import re

@@ -3,8 +3,6 @@
 A store is opened from the log location: a path or `file://` URL today.
 """
 
-from __future__ import annotations
-
 from pulumi_audited.store.errors import StoreError
 
 __all__ = ["StoreError", "open_store"]

@@ -5,8 +5,6 @@ bytes without the newline). The first record of a chain has `prev: null`. Lines 
 records (torn by a crash, or foreign) are not part of the chain.
 """
 
-from __future__ import annotations
-
 try:  # the C module behind hashlib.sha256; importing hashlib costs 3 ms more (OpenSSL)
     from _sha2 import sha256  # Python 3.12+
 except ImportError:  # pragma: no cover - depends on the Python version

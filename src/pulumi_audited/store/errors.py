@@ -1,7 +1,5 @@
 """Errors of the stores: a message for the user, never a record's content."""
 
-from __future__ import annotations
-
 
 class StoreError(Exception):
     """A record could not be written or read."""

@@ -11,8 +11,6 @@ A line torn by a crash or a full disk is closed with a newline by the next write
 damage nothing after it; readers skip it with a warning.
 """
 
-from __future__ import annotations
-
 import errno
 import os
 import time
@@ -198,7 +196,7 @@ class _ExclusiveLock:
         self.timeout = timeout
         self.fd = -1
 
-    def __enter__(self) -> _ExclusiveLock:
+    def __enter__(self) -> "_ExclusiveLock":
         import fcntl
 
         deadline = time.monotonic() + self.timeout
