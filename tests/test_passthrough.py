@@ -129,3 +129,27 @@ def test_a_run_writes_a_start_and_an_end_record(sandbox):
     assert len(runs) == 1
     (run,) = runs.values()
     assert set(run) == {"start", "end"}
+
+
+def test_python_dash_m_behaves_like_the_console_script(sandbox):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pulumi_audited", "version"],
+        env=sandbox.env,
+        cwd=sandbox.project,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert result.stdout == b"v3.259.0\n"
+    recorded = subprocess.run(
+        [sys.executable, "-m", "pulumi_audited", "preview", "-s", "dev"],
+        env=sandbox.env,
+        cwd=sandbox.project,
+        capture_output=True,
+        timeout=60,
+    )
+    assert recorded.returncode == 0, recorded.stderr
+    assert [record["phase"] for record in sandbox.records()] == ["start", "end"]

@@ -331,3 +331,41 @@ def test_minimal_reader(sandbox):
     lines = export.stdout.splitlines()
     assert [json.loads(line) for line in lines] == sandbox.records()
     assert sandbox.records() == [json.loads(x) for x in sandbox.raw_log().splitlines()]
+
+
+def test_secrets_stay_out_of_warnings(sandbox):
+    """A record that cannot be written is reported on stderr: without the command line."""
+    blocker = sandbox.root / "a-file"
+    blocker.write_text("")
+    env = {"PULUMI_AUDITED_LOG": str(blocker / "log")}
+    result = sandbox.run("config", "set", "dbPassword", SECRET, "--secret", env=env)
+    assert result.returncode == 0
+    assert result.stderr.startswith(b"pulumi-audited: ")
+    assert SECRET.encode() not in result.stderr
+    blocked = sandbox.run(
+        "config",
+        "set",
+        "dbPassword",
+        SECRET,
+        "--secret",
+        env={**env, "PULUMI_AUDITED_ON_FAILURE": "block"},
+    )
+    assert blocked.returncode == 125
+    assert SECRET.encode() not in blocked.stderr
+
+
+def test_nothing_but_the_log_is_written_with_secrets(sandbox):
+    """Lock file, YAML cache and any other file the shim writes hold no secret."""
+    sandbox.write_config("on_failure: warn\n")
+    sandbox.run("config", "set", "dbPassword", SECRET, "--secret")
+    sandbox.run("up", "--yes", "-c", f"dbPassword={SECRET}")
+    shim_files = [
+        path
+        for folder in (sandbox.log_dir, sandbox.root / "xdg-cache", sandbox.root / "xdg-data")
+        if folder.exists()
+        for path in folder.rglob("*")
+        if path.is_file()
+    ]
+    assert any(path.name == "audit.lock" for path in shim_files)
+    for path in shim_files:
+        assert SECRET.encode() not in path.read_bytes(), path
