@@ -11,13 +11,13 @@ test: setup lint
 setup: $(VENV)/.installed
 
 # pip itself is upgraded first: since 25.x its console scripts no longer import `re`,
-# which is 5 ms of the shim's start-up on every pulumi command.
+# which is 5 ms of the shim's start-up on every pulumi command. Python 3.11's venv ships
+# setuptools, whose .pth hook costs every start-up 0.4 ms; pipx and Python 3.12+ venvs have
+# none, and the editable install builds in isolation anyway, so it goes.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# Python 3.11's venv ships setuptools, whose .pth hook costs every start-up 0.4 ms; pipx
-	# and Python 3.12+ venvs have none, and the editable install builds in isolation anyway.
 	$(BIN)/python -m pip uninstall --quiet --yes setuptools
 	$(BIN)/python -m compileall -q src
 	touch $@

@@ -15,7 +15,6 @@ time that is pulumi-audited's own work (shim minus control); for a recorded comm
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
