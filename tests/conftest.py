@@ -65,21 +65,23 @@ class Sandbox:
     def run(
         self, *args: str | bytes, env: dict[str, str] | None = None, **kwargs
     ) -> subprocess.CompletedProcess:
-        kwargs.setdefault("capture_output", True)
-        kwargs.setdefault("cwd", self.project)
-        kwargs.setdefault("timeout", 60)
-        kwargs.setdefault("stdin", subprocess.DEVNULL)
-        return subprocess.run([str(SHIM), *args], env={**self.env, **(env or {})}, **kwargs)
+        """The installed console script, as a user runs it."""
+        return self._execute(SHIM, args, env, kwargs)
 
     def run_direct(
         self, *args: str | bytes, env: dict[str, str] | None = None, **kwargs
     ) -> subprocess.CompletedProcess:
         """The stand-in called without the shim: the baseline to compare against."""
+        return self._execute(STANDIN, args, env, kwargs)
+
+    def _execute(
+        self, program: Path, args: tuple, env: dict[str, str] | None, kwargs: dict
+    ) -> subprocess.CompletedProcess:
         kwargs.setdefault("capture_output", True)
         kwargs.setdefault("cwd", self.project)
         kwargs.setdefault("timeout", 60)
         kwargs.setdefault("stdin", subprocess.DEVNULL)
-        return subprocess.run([str(STANDIN), *args], env={**self.env, **(env or {})}, **kwargs)
+        return subprocess.run([str(program), *args], env={**self.env, **(env or {})}, **kwargs)
 
     def records(self) -> list[dict]:
         records = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import platformdirs
 import pytest
 
@@ -15,7 +17,6 @@ from pulumi_audited import paths
         {"XDG_DATA_HOME": "/xdg/data", "XDG_CONFIG_HOME": "/xdg/config", "XDG_CACHE_HOME": "/c"},
         {"XDG_DATA_HOME": "relative/ignored", "XDG_CONFIG_HOME": "", "XDG_CACHE_HOME": " "},
         {"HOME": "/somewhere/else"},
-        {"HOME": "relative-home"},
     ],
 )
 def test_folders_match_platformdirs(monkeypatch, environment):
@@ -28,3 +29,14 @@ def test_folders_match_platformdirs(monkeypatch, environment):
         "pulumi-audited", appauthor=False
     )
     assert paths.user_cache_dir() == platformdirs.user_cache_dir("pulumi-audited", appauthor=False)
+
+
+def test_a_relative_home_still_gives_absolute_folders(monkeypatch):
+    """platformdirs before 4.13 returns a relative folder here, later ones the passwd home;
+    the shim takes the later, safe answer whichever platformdirs is installed."""
+    monkeypatch.setenv("HOME", "relative-home")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for folder in (paths.user_data_dir(), paths.user_config_dir(), paths.user_cache_dir()):
+        assert os.path.isabs(folder)
+        assert folder.endswith("/pulumi-audited")
