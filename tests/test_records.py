@@ -369,3 +369,50 @@ def test_nothing_but_the_log_is_written_with_secrets(sandbox):
     assert any(path.name == "audit.lock" for path in shim_files)
     for path in shim_files:
         assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_identity_git_and_gitlab_ci_through_the_shim(sandbox):
+    subprocess.run(["git", "init", "-q", "-b", "main", str(sandbox.project)], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(sandbox.project),
+            "-c",
+            "user.email=dev@example.com",
+            "-c",
+            "user.name=Dev",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "init",
+        ],
+        check=True,
+    )
+    head = subprocess.run(
+        ["git", "-C", str(sandbox.project), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (sandbox.project / ".git" / "config").write_text(
+        (sandbox.project / ".git" / "config").read_text() + "[user]\n\temail = alice@example.com\n"
+    )
+    env = {
+        "SUDO_USER": "alice",
+        "GITLAB_CI": "true",
+        "GITLAB_USER_LOGIN": "alice-gl",
+        "CI_JOB_URL": "https://gitlab.example.com/acme/infra/-/jobs/7",
+        "CI_JOB_TOKEN": "glcbt-" + SECRET,
+    }
+    sandbox.run("up", "--yes", env=env)
+    start = _only_run(sandbox)["start"]
+    identity = start["identity"]
+    assert identity["sudo_user"] == "alice"
+    assert identity["git_email"] == "alice@example.com"
+    assert identity["ci"]["system"] == "gitlab-ci"
+    assert identity["ci"]["actor"] == "alice-gl"
+    assert identity["ci"]["run_url"] == "https://gitlab.example.com/acme/infra/-/jobs/7"
+    assert start["git"] == {"head": head, "branch": "main"}
+    assert SECRET.encode() not in sandbox.raw_log()

@@ -30,7 +30,7 @@ def main() -> int:
         code = error.exit_code
     except KeyboardInterrupt:
         code = 130
-    except Exception as error:
+    except Exception as error:  # a traceback could quote the command line, secrets and all
         warn(f"internal error {_where(error)}; please report it")
         code = EXIT_SHIM_ERROR
     _exit_now(code)
@@ -214,7 +214,7 @@ class _Recorder:
             )
             self._append(self.start)
             return True
-        except Exception as error:
+        except Exception as error:  # whatever went wrong, the failure policy decides
             # Under `block` the caller refuses to run pulumi and says why itself.
             blocking = self.settings.on_failure == "block"
             self._failed(
@@ -239,7 +239,7 @@ class _Recorder:
                 signals=[signal_name(number) for number in signals],
             )
             self._append(record)
-        except Exception as error:
+        except Exception as error:  # pulumi has run: report, and keep its exit status
             self._failed(error, note="")
         return exit_code
 
