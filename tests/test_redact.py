@@ -174,3 +174,14 @@ def test_redact_assignment_and_value() -> None:
         redact_value("url=https://u:p@h/x?token=t")
         == f"url=https://u:{REDACTED}@h/x?token={REDACTED}"
     )
+
+
+def test_signature_query_parameters_are_redacted_but_lookalike_names_are_not():
+    from pulumi_audited.pulumi.redact import name_looks_secret, strip_url_credentials
+
+    url = "azblob://state?sig=abc123&sv=2024&X-Amz-Signature=ff00"
+    assert strip_url_credentials(url) == (
+        "azblob://state?sig=[redacted]&sv=2024&X-Amz-Signature=[redacted]"
+    )
+    assert not name_looks_secret("design:theme")
+    assert not name_looks_secret("region:sassafras")

@@ -18,8 +18,6 @@ SECRET_NAME_PARTS = (
     "key",
     "credential",
     "auth",
-    "sig",
-    "sas",
     "cert",
     "private",
     "apikey",
@@ -73,11 +71,15 @@ def name_looks_secret_value(userinfo: str) -> bool:
     return userinfo.startswith(("ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "pul-", "glpat-"))
 
 
+# Query parameters that carry a signature: Azure SAS (`sig`), pre-signed S3 URLs.
+_SECRET_QUERY_NAMES = frozenset({"sig", "sas", "signature", "x-amz-signature", "x-amz-credential"})
+
+
 def _redact_query(query: str) -> str:
     pairs = []
     for pair in query.split("&"):
         name, equals, _value = pair.partition("=")
-        if equals and name_looks_secret(name):
+        if equals and (name_looks_secret(name) or name.lower() in _SECRET_QUERY_NAMES):
             pair = name + "=" + REDACTED
         pairs.append(pair)
     return "&".join(pairs)
