@@ -279,3 +279,19 @@ def test_ctrl_z_and_fg_under_an_interactive_shell(sandbox):
     assert _signals_seen(sandbox) == []
     end = sandbox.records()[-1]
     assert end["outcome"] == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "outcome"), [("yes", 0, "succeeded"), ("no", 1, "failed")]
+)
+def test_the_confirmation_prompt_works_through_the_shim(sandbox, answer, code, outcome):
+    """A terminal stays a terminal: pulumi sees a tty, colours its output and can prompt."""
+    term = Terminal(sandbox, "up", env={"FAKE_PULUMI_DURATION": "0"})
+    sandbox.wait_for_standin("prompt-shown")
+    term.type(answer.encode() + b"\r")
+    assert term.wait() == code
+    (start,) = sandbox.standin_events("start")
+    assert start["tty"] == {"stdin": True, "stdout": True, "stderr": True}
+    assert b"\x1b[" in term.output, "pulumi colours its output on a terminal"
+    assert b"Do you want to perform this update?" in term.output
+    assert sandbox.records()[-1]["outcome"] == outcome
