@@ -435,3 +435,68 @@ def test_an_empty_log_is_no_error(sandbox):
     assert audit(sandbox, "log").stdout == b""
     assert audit(sandbox, "export", "--format", "csv").stdout.count(b"\n") == 1
     assert json.loads(audit(sandbox, "stats", "--json").stdout)["runs"] == 0
+
+
+def test_since_reads_only_recent_day_files(sandbox):
+    write_synthetic(sandbox.log_dir, 50, days=5)
+    # A day file that cannot be read: any command that opens it fails.
+    (sandbox.log_dir / "2001-01-01.jsonl").mkdir()
+    assert audit(sandbox, "log", "-n", "0").returncode == 2
+    recent = audit(sandbox, "log", "--since", "2d", "-n", "0")
+    assert recent.returncode == 0, recent.stderr
+    assert lines(recent)
+    assert audit(sandbox, "export", "--since", "yesterday").returncode == 0
+    newest = audit(sandbox, "log", "-n", "3")
+    assert newest.returncode == 0 and len(lines(newest)) == 3
+
+
+def _on_terminal(sandbox, *args, env=None, rows=40, columns=120) -> str:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    environment = {**sandbox.env, "TERM": "xterm", **(env or {})}
+    child = subprocess.Popen(
+        [str(SHIM), "audit", *args],
+        env=environment,
+        cwd=sandbox.project,
+        stdin=slave,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+    )
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    child.wait(timeout=30)
+    os.close(master)
+    return output.decode()
+
+
+def test_a_terminal_gets_a_coloured_table_unless_no_color(three_runs):
+    coloured = _on_terminal(three_runs, "log")
+    assert coloured.splitlines()[0].startswith("\x1b[1mTIME")
+    assert "\x1b[32msucceeded" in coloured and "\x1b[31mfailed" in coloured
+    plain = _on_terminal(three_runs, "log", env={"NO_COLOR": "1"})
+    assert "\x1b[" not in plain
+    header = plain.splitlines()[0].split()
+    assert header[:5] == ["TIME", "USER", "STACK", "COMMAND", "OUTCOME"]
+    narrow = _on_terminal(three_runs, "log", env={"NO_COLOR": "1"}, columns=90)
+    assert all(len(line) <= 90 for line in narrow.splitlines())
+    assert "…" in narrow
+
+
+def test_long_output_on_a_terminal_goes_through_the_pager(three_runs):
+    paged = _on_terminal(three_runs, "log", env={"PAGER": "sed s/^/PAGED:/"}, rows=3)
+    assert paged.count("PAGED:") == 4
+    short = _on_terminal(three_runs, "log", "-n", "1", env={"PAGER": "sed s/^/PAGED:/"})
+    assert "PAGED:" not in short

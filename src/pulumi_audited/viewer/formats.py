@@ -42,12 +42,12 @@ class Terminal:
     def paint(self, text: str, colour: str | None, bold: bool = False) -> str:
         if not self.colour or (colour is None and not bold):
             return text
-        return click.style(text, fg=colour, bold=bold)
+        return click.style(text, fg=colour, bold=bold or None)
 
     def emit(self, lines: list[str]) -> None:
         """Print, through a pager when a terminal would scroll past the start."""
         if self.is_tty and len(lines) > self.height - 1:
-            click.echo_via_pager("\n".join(lines) + "\n", color=self.colour)
+            click.echo_via_pager("\n".join(lines), color=self.colour)
             return
         for line in lines:
             click.echo(line, color=self.colour)
@@ -69,14 +69,12 @@ def table(
     for index in shrinkable:
         if excess <= 0:
             break
-        cut = min(excess, max(0, widths[index] - max(8, len(header[index]))))
+        cut = min(excess, max(0, widths[index] - max(5, len(header[index]))))
         widths[index] -= cut
         excess -= cut
-    lines = [
-        "  ".join(
-            terminal.paint(h.ljust(w), None, bold=True) for h, w in zip(header, widths, strict=True)
-        )
-    ]
+    last = len(header) - 1
+    titles = [title.ljust(widths[i]) if i < last else title for i, title in enumerate(header)]
+    lines = ["  ".join(terminal.paint(title, None, bold=True) for title in titles)]
     for row_index, row in enumerate(cells):
         parts = []
         for index, (cell, width) in enumerate(zip(row, widths, strict=True)):

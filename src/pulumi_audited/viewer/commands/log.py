@@ -15,7 +15,7 @@ from pulumi_audited.viewer.records import Damage, parse_record
 from pulumi_audited.viewer.runs import Run
 
 HEADER = ("TIME", "USER", "STACK", "COMMAND", "OUTCOME", "DURATION", "EXIT", "SOURCE IP", "RUN")
-_SHRINKABLE = (2, 3, 1, 8)  # stack, command, user, run id: cut in this order to fit
+_SHRINKABLE = (8, 3, 1, 2)  # run id, command, user, stack: cut in this order to fit
 _RUN_ID_SHOWN = 18  # the UUIDv7's milliseconds and 12 random bits: unique in practice
 _FOLLOW_PAUSE = 0.5
 
