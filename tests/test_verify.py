@@ -191,3 +191,17 @@ def test_unreadable_log_is_exit_2(sandbox):
     not_a_folder.write_text("")
     result = sandbox.run("audit", "verify", env={"PULUMI_AUDITED_LOG": str(not_a_folder)})
     assert result.returncode == 2
+
+
+def test_a_record_moved_far_away(sandbox):
+    write_synthetic(sandbox.log_dir, 40, days=3)
+    files = day_files(sandbox.log_dir)
+    moved_line = files[0].read_bytes().split(b"\n")[2]
+    rewrite(files[0], lambda ls: ls.pop(2))
+    rewrite(files[1], lambda ls: ls.insert(3, moved_line))
+    found = findings(sandbox)
+    assert {f["kind"] for f in found} == {"reordered"}
+    assert (str(files[1]), 4, record_id(moved_line)) in {
+        (f["file"], f["line"], f["record_id"]) for f in found
+    }
+    assert (str(files[0]), 3) in {(f["file"], f["line"]) for f in found}

@@ -500,3 +500,26 @@ def test_long_output_on_a_terminal_goes_through_the_pager(three_runs):
     assert paged.count("PAGED:") == 4
     short = _on_terminal(three_runs, "log", "-n", "1", env={"PAGER": "sed s/^/PAGED:/"})
     assert "PAGED:" not in short
+
+
+def test_a_run_across_midnight(sandbox):
+    sandbox.run("preview", "-s", "dev")
+    start, end = (dict(r) for r in sandbox.records())
+    for record in (start, end):
+        record.pop("prev")
+    start["time"], end["time"] = "2026-03-01T23:59:50.000000Z", "2026-03-02T00:00:20.000000Z"
+    end["duration_ms"] = 30_000
+    for path in sandbox.log_dir.glob("*.jsonl"):
+        path.unlink()
+    LocalLog(str(sandbox.log_dir)).append_many([start, end])
+    assert len(list(sandbox.log_dir.glob("*.jsonl"))) == 2
+    (run,) = json_lines(audit(sandbox, "log", "--json"))
+    assert run["start"] == start and run["end"] == end
+    assert json_lines(audit(sandbox, "log", "--json", "--since", "2026-03-02")) == []
+    (merged,) = json_lines(audit(sandbox, "log", "--json", "--since", "2026-03-01"))
+    assert merged["end"]["time"] == end["time"]
+    (until,) = json_lines(audit(sandbox, "log", "--json", "--until", "2026-03-01", "--reverse"))
+    assert until["end"] is not None
+    shown = json.loads(audit(sandbox, "show", start["run_id"], "--json").stdout)
+    assert [r["integrity"].split()[0] for r in shown["records"]] == ["intact", "intact"]
+    assert audit(sandbox, "verify").returncode == 0

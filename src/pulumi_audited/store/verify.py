@@ -241,7 +241,8 @@ def _self_inconsistency(record: dict | None, seen: _Seen) -> str | None:
             if key not in _PHASE_FIELDS and record.get(key) != partner.get(key)
         ]
         if differing:
-            return f"{', '.join(differing)} differ from the run's {partner.get('phase')} record"
+            verb = "differs" if len(differing) == 1 else "differ"
+            return f"{', '.join(differing)} {verb} from the run's {partner.get('phase')} record"
     stamp = _uuid7_time(str(record.get("id") or ""))
     try:
         written = dt.datetime.fromisoformat(str(record.get("time")).replace("Z", "+00:00"))
@@ -268,6 +269,7 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
     by_ordinal = {b.ordinal: b for b in breaks}
     findings = report.findings
     inserted: set[int] = set()
+    reordered: set[int] = set()
     last_ordinal = report.records - 1
     for item in breaks:
         here = Place(item.place.location, item.place.line, _record_id(item.line))
@@ -285,10 +287,13 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
         explained.add(item.ordinal)
         if target_ordinal == between - 1 and between in inserted:
             continue  # it points past a record already reported
+        if target_ordinal in reordered and between in reordered:
+            continue  # it follows records already reported as moved; it did not move
         if target_ordinal > item.ordinal:
             findings.append(
                 Finding("reordered", here, f"it follows the record at {target}, written later")
             )
+            reordered.add(item.ordinal)
         elif not seen.referenced_by.get(item.own_hash) and item.ordinal != last_ordinal:
             findings.append(
                 Finding(
@@ -319,6 +324,7 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
                     "reordered", here, f"it follows the record at {target}, not the one before it"
                 )
             )
+            reordered.add(item.ordinal)
     for item in breaks:
         if item.ordinal in explained:
             continue

@@ -33,6 +33,9 @@ class Run:
 
     @property
     def time(self) -> str | None:
+        """When the run started; for an end without its start, estimated from the duration."""
+        if self.start is None and self.end is not None:
+            return _start_estimate(self.end)
         return self.first.get("time")
 
     def get(self, key: str) -> object:
@@ -64,6 +67,18 @@ class Run:
             "start": self.start,
             "end": self.end,
         }
+
+
+def _start_estimate(end: dict) -> str | None:
+    stamp, duration = end.get("time"), end.get("duration_ms")
+    if not isinstance(stamp, str) or not isinstance(duration, int):
+        return stamp if isinstance(stamp, str) else None
+    try:
+        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    started = moment - dt.timedelta(milliseconds=duration)
+    return started.strftime("%Y-%m-%dT%H:%M:%S.") + f"{started.microsecond:06d}Z"
 
 
 def _still_running(start: dict) -> bool:

@@ -99,12 +99,13 @@ def command(limit: int, reverse: bool, as_json: bool, follow: bool, **params) ->
     store = open_log()
     terminal = Terminal()
     damage = Damage()
-    sizes = _partition_sizes(store) if follow else {}
-    # Following shows the latest runs the way tail does: oldest of them first.
+    tail = _Tail(store) if follow else None
+    # Following shows the latest runs the way tail does (oldest of them first), so
+    # --reverse changes nothing there.
     newest_first = not reverse or follow
     runs = select_runs(store, filters, damage, newest_first=newest_first)
     chosen = list(itertools.islice(runs, limit) if limit else runs)
-    if follow and not reverse:
+    if follow:
         chosen.reverse()
     lines = render_runs(chosen, terminal, as_json)
     if follow:
@@ -114,43 +115,53 @@ def command(limit: int, reverse: bool, as_json: bool, follow: bool, **params) ->
         terminal.emit(lines)
     damage.report()
     if follow:
-        _follow(store, filters, terminal, as_json, sizes, damage)
+        _follow(store, filters, terminal, as_json, tail, damage)
 
 
-def _partition_sizes(store) -> dict[str, int]:
-    return {p.name: len(p.read_bytes()) for p in store.partitions()}
+class _Tail:
+    """How far each partition has been read: bytes and lines."""
+
+    def __init__(self, store) -> None:
+        self.read: dict[str, tuple[int, int]] = {}
+        for partition in store.partitions():
+            data = partition.read_bytes()
+            self.read[partition.name] = (len(data), data.count(b"\n"))
+
+    def new_lines(self, partition) -> list[tuple[int, bytes]]:
+        offset, lines = self.read.get(partition.name, (0, 0))
+        data = partition.read_bytes(offset)
+        complete = data[: data.rfind(b"\n") + 1]
+        found = complete.split(b"\n")[:-1]
+        self.read[partition.name] = (offset + len(complete), lines + len(found))
+        return list(enumerate(found, start=lines + 1))
+
+    def oldest(self) -> str | None:
+        return min(self.read, default=None)
 
 
-def _follow(
-    store, filters, terminal: Terminal, as_json: bool, sizes: dict[str, int], damage
-) -> None:
+def _follow(store, filters, terminal: Terminal, as_json: bool, tail: _Tail, damage) -> None:
     starts: dict[str, dict] = {}
     try:
         while True:
             time.sleep(_FOLLOW_PAUSE)
-            for partition in store.partitions(min(sizes, default=None)):
-                offset = sizes.get(partition.name, 0)
-                data = partition.read_bytes(offset)
-                complete = data[: data.rfind(b"\n") + 1]
-                sizes[partition.name] = offset + len(complete)
-                for line in complete.split(b"\n")[:-1]:
-                    run = _follow_record(line, starts, filters, partition, damage)
-                    if run is not None:
-                        for shown in render_runs([run], terminal, as_json):
-                            click.echo(shown, color=terminal.colour)
+            for partition in store.partitions(tail.oldest()):
+                for number, line in tail.new_lines(partition):
+                    run = _follow_record(line, starts, filters)
+                    if run is None:
+                        if parse_record(line) is None and line.strip():
+                            damage.add(partition.location, number)
+                        continue
+                    for shown in render_runs([run], terminal, as_json):
+                        click.echo(shown, color=terminal.colour)
             damage.report()
             damage.places.clear()
     except KeyboardInterrupt:
         return
 
 
-def _follow_record(line: bytes, starts: dict[str, dict], filters, partition, damage) -> Run | None:
+def _follow_record(line: bytes, starts: dict[str, dict], filters) -> Run | None:
     record = parse_record(line)
-    if record is None:
-        if line.strip():
-            damage.add(partition.location, 0)
-        return None
-    if not filters.invariant_match(record):
+    if record is None or not filters.invariant_match(record):
         return None
     run_id = str(record.get("run_id") or "")
     if record.get("phase") == "end":
