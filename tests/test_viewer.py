@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -523,3 +524,24 @@ def test_a_run_across_midnight(sandbox):
     shown = json.loads(audit(sandbox, "show", start["run_id"], "--json").stdout)
     assert [r["integrity"].split()[0] for r in shown["records"]] == ["intact", "intact"]
     assert audit(sandbox, "verify").returncode == 0
+
+
+def test_cef_escapes_its_separators(sandbox):
+    sandbox.run("stack", "output", "-s", "a=b|c\\d/x/y")
+    (start, _end) = lines(audit(sandbox, "export", "--format", "cef"))
+    fields = re.split(r"(?<!\\)\|", start, maxsplit=7)
+    assert len(fields) == 8 and fields[:3] == ["CEF:0", "Pulumi", "pulumi-audited"]
+    assert "a=b\\|c\\\\d/x/y" in fields[5]
+    assert fields[7].startswith("dvchost=")
+    # In extensions only "=" and "\\" are special (a pipe needs no escape there).
+    assert "cs1=a\\=b|c\\\\d/x/y " in fields[7]
+
+
+def test_export_time_range_over_a_year(sandbox):
+    pairs = write_synthetic(sandbox.log_dir, 1000, days=365)
+    records = [record for pair in pairs for record in pair]
+    day = pairs[500][0]["time"][:10]
+    result = audit(sandbox, "export", "--since", day, "--until", day, "--format", "json")
+    exported = json.loads(result.stdout)
+    expected = sorted((r for r in records if r["time"][:10] == day), key=lambda r: r["time"])
+    assert exported and [r["id"] for r in exported] == [r["id"] for r in expected]

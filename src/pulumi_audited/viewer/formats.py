@@ -170,12 +170,20 @@ def csv_record(record: dict) -> str:
     )
 
 
+_CSV_BUFFER = io.StringIO()
+_CSV_WRITER = csv.writer(_CSV_BUFFER, lineterminator="")
+
+
 def _csv_row(cells: Sequence[object]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(
-        [csv_cell("" if cell is None else cell) for cell in cells]
+    _CSV_BUFFER.seek(0)
+    _CSV_BUFFER.truncate()
+    _CSV_WRITER.writerow(
+        [
+            "" if cell is None else str(cell) if type(cell) is int else csv_cell(cell)
+            for cell in cells
+        ]
     )
-    return buffer.getvalue().rstrip("\n")
+    return _CSV_BUFFER.getvalue()
 
 
 def _cef_header_field(value: object) -> str:
