@@ -360,6 +360,8 @@ def test_config_default_log_location(sandbox):
 
 def test_corrupt_and_foreign_lines_are_skipped_with_one_warning(three_runs):
     path = sorted(three_runs.log_dir.glob("*.jsonl"))[0]
+    # A filtered read remembers that this file held only records; appending changes that.
+    assert audit(three_runs, "log", "--user", "root").stderr == b""
     with open(path, "ab") as handle:
         handle.write(b'{"not": "ours"}\n\x00\x01garbage\n[1, 2\n')
     for args in (["log"], ["export"], ["stats"], ["log", "--user", "root"]):

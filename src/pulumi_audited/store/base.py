@@ -22,6 +22,10 @@ class Partition(Protocol):
     # (line number, line without newline, complete) for each line, oldest first.
     def lines(self) -> Iterator[tuple[int, bytes, bool]]: ...
 
+    # A string that changes whenever the partition's bytes change (size and mtime; an ETag),
+    # so that readers may cache facts about it.
+    def fingerprint(self) -> str: ...
+
 
 class ReadableStore(Protocol):
     # Where the log lives, for messages.

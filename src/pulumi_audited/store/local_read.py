@@ -25,6 +25,13 @@ class DayFile:
         except OSError as error:
             raise StoreError(f"cannot read {self.location}: {error.strerror}") from None
 
+    def fingerprint(self) -> str:
+        try:
+            status = os.stat(self.location)
+        except OSError:
+            return ""
+        return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"
+
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
         data = self.read_bytes()
         if not data:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from pulumi_audited.errors import warn
 from pulumi_audited.store.base import Partition
+from pulumi_audited.viewer.shape_cache import ShapeCache
 
 RECORD_START = b'{"schema":"pulumi-audited/'
 _LINE_START = b"\n" + RECORD_START
@@ -89,16 +90,27 @@ def _needle_lines(data: bytes, groups: list[list[bytes]]) -> list[bytes]:
     ]
 
 
+def _record_shaped(partition: Partition, data: bytes, fingerprint: str, shapes) -> bool:
+    if shapes is not None and shapes.is_clean(partition.location, fingerprint):
+        return True
+    clean = _looks_clean(data)
+    if clean and shapes is not None:
+        shapes.remember_clean(partition.location, fingerprint)
+    return clean
+
+
 def partition_records(
     partition: Partition,
     damage: Damage,
     needle_groups: list[list[bytes]] | None = None,
     *,
     newest_first: bool = False,
+    shapes: ShapeCache | None = None,
 ) -> Iterator[dict]:
     """The records of one partition (those that may match `needle_groups`), parsed lazily."""
+    fingerprint = partition.fingerprint() if needle_groups and shapes is not None else ""
     data = partition.read_bytes()
-    if needle_groups and _looks_clean(data):
+    if needle_groups and _record_shaped(partition, data, fingerprint, shapes):
         candidates: list = [(0, line, True) for line in _needle_lines(data, needle_groups)]
     else:
         candidates = _numbered_lines(data)
@@ -128,5 +140,10 @@ def iter_records(
     *,
     newest_first: bool = False,
 ) -> Iterator[dict]:
+    shapes = ShapeCache() if needle_groups else None
     for partition in partitions:
-        yield from partition_records(partition, damage, needle_groups, newest_first=newest_first)
+        yield from partition_records(
+            partition, damage, needle_groups, newest_first=newest_first, shapes=shapes
+        )
+    if shapes is not None:
+        shapes.save()
