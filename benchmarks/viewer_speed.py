@@ -122,8 +122,11 @@ def main() -> None:
             peaks[name] = max(peaks[name], peak)
             rows[name] = lines
     size = sum(p.stat().st_size for p in log.glob("*.jsonl")) / 1e6
-    print(f"\n{options.records} records, {size:.0f} MB in {len(list(log.glob('*.jsonl')))} day")
-    print(f"files; {options.runs} rounds; python {sys.version.split()[0]}\n")
+    files = len(list(log.glob("*.jsonl")))
+    print(
+        f"\n{options.records} records, {size:.0f} MB in {files} day files; {options.runs} rounds;"
+    )
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
     print(f"{'case':<36} {'median':>9} {'min':>8} {'max':>8} {'peak RSS':>9} {'rows':>6}  target")
     for name in names:
         median = statistics.median(times[name])
