@@ -47,7 +47,10 @@ def escape(text: object) -> str:
 def csv_cell(text: object) -> str:
     """A CSV cell a spreadsheet shows as text: a leading `=`, `+`, `-`, `@`, tab or carriage
     return would make it a formula, so such cells start with a single quote (OWASP's advice)."""
-    value = escape(text)
-    if value.startswith(_FORMULA_STARTS):
+    raw = "" if text is None else str(text)
+    value = escape(raw)
+    # Control characters are escaped too (a cell is read by people), so a leading tab or
+    # carriage return is checked on the raw text.
+    if raw.startswith(_FORMULA_STARTS):
         return "'" + value
     return value

@@ -29,13 +29,13 @@ class Located:
         self.integrity = "unchecked"
 
 
-def _previous_record_line(lines: list[bytes], index: int) -> bytes | bool | None:
-    """The nearest record line before `index` in this partition, None if none, False if
-    the answer lies in an older partition."""
+def _previous_record_line(lines: list[bytes], index: int) -> bytes | None:
+    """The nearest record line before `index` in this partition; None when there is none
+    (the record before it is then the last one of an older partition)."""
     for position in range(index - 1, -1, -1):
         if parse_record(lines[position]) is not None:
             return lines[position]
-    return False
+    return None
 
 
 def _last_record_line(data: bytes) -> bytes | None:
@@ -60,9 +60,7 @@ def find_run(store, prefix: str) -> list[Located]:
             record = parse_record(line)
             if record is not None and str(record.get("run_id", "")).startswith(prefix.lower()):
                 located = Located(record, partition.location, number, line)
-                before = _previous_record_line(lines, number - 1)
-                if before is False:
-                    before = previous_tail
+                before = _previous_record_line(lines, number - 1) or previous_tail
                 located.integrity = _link_status(record, before)
                 found.setdefault(record["run_id"], []).append(located)
             line_end = data.find(b"\n", position)
