@@ -205,3 +205,18 @@ def test_a_record_moved_far_away(sandbox):
         (f["file"], f["line"], f["record_id"]) for f in found
     }
     assert (str(files[0]), 3) in {(f["file"], f["line"]) for f in found}
+
+
+def test_a_log_rewritten_wholesale_stays_in_bounded_memory(sandbox, monkeypatch):
+    from pulumi_audited.store import verify as chain_walk
+    from pulumi_audited.store.local_read import LocalReader
+
+    write_synthetic(sandbox.log_dir, 30, days=0.005)
+    (path,) = day_files(sandbox.log_dir)
+    rewrite(path, lambda ls: ls.reverse())
+    report = json.loads(verify(sandbox, "--json").stdout)
+    assert not report["intact"] and report["findings"]
+    assert report["undiagnosed_breaks"] == 0
+    monkeypatch.setattr(chain_walk, "MAX_BREAKS", 5)
+    capped = chain_walk.verify(LocalReader(str(sandbox.log_dir)))
+    assert not capped.intact and capped.undiagnosed_breaks > 40

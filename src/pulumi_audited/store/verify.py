@@ -35,6 +35,9 @@ _HASH_KEY = b',"prev":"'
 # Fields an end record repeats from its start record unchanged.
 _PHASE_FIELDS = {"id", "phase", "time", "event", "prev", "exit_code", "outcome", "duration_ms"}
 _PHASE_FIELDS |= {"signal", "signals"}
+# Breaks diagnosed in detail; past this the log is rewritten wholesale, and holding every
+# break would make memory grow with the log.
+MAX_BREAKS = 10_000
 
 
 @dataclass
@@ -83,10 +86,11 @@ class Report:
     records: int = 0
     partitions: int = 0
     findings: list[Finding] = field(default_factory=list)
+    undiagnosed_breaks: int = 0
 
     @property
     def intact(self) -> bool:
-        return not self.findings
+        return not self.findings and not self.undiagnosed_breaks
 
 
 def _tail_prev(line: bytes) -> tuple[bool, str | None]:
@@ -161,7 +165,9 @@ def _first_pass(partitions: list[Partition], report: Report) -> tuple[list[Break
             corrupt.append(where)
             since_last.append(where)
             continue
-        if prev != previous_hash:
+        if prev != previous_hash and len(breaks) >= MAX_BREAKS:
+            report.undiagnosed_breaks += 1
+        elif prev != previous_hash:
             before = None
             if previous_place is not None:
                 before = Place(previous_place[0].location, previous_place[1])

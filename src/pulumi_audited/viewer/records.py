@@ -80,6 +80,8 @@ def _needle_lines(data: bytes, groups: list[list[bytes]]) -> list[bytes]:
         while position >= 0:
             start = rfind(b"\n", 0, position) + 1
             end = find(b"\n", position)
+            if end < 0:  # appended after the shape was cached: a write in progress
+                end = len(data)
             candidates.append(data[start:end])
             position = find(needle, end)
     others = [g for g in groups if g is not anchor_group]

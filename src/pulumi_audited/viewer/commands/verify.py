@@ -37,6 +37,7 @@ def command(as_json: bool) -> None:
                     "records": report.records,
                     "files": report.partitions,
                     "findings": [finding.as_json() for finding in report.findings],
+                    "undiagnosed_breaks": report.undiagnosed_breaks,
                 }
             )
         )
@@ -46,6 +47,10 @@ def command(as_json: bool) -> None:
             f"{escape(f.place)}: {terminal.paint(f.kind, 'red')}: {escape(f.detail)}"
             for f in report.findings
         ]
+        if report.undiagnosed_breaks:
+            lines.append(
+                f"... and {report.undiagnosed_breaks} more breaks in the chain, not diagnosed"
+            )
         summary = f"{report.records} records in {report.partitions} day files at {store.location}"
         if report.intact:
             lines.append(f"intact: {summary}")
