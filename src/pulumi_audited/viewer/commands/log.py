@@ -91,7 +91,7 @@ def command(limit: int, reverse: bool, as_json: bool, follow: bool, **params) ->
     Examples:
       pulumi audit log --stack '*/prod' --since 7d
       pulumi audit log --user alice --outcome failed -n 0
-      pulumi audit log --json | jq .argv
+      pulumi audit log --json | jq .start.argv
     """
     if limit < 0:
         raise click.BadParameter("must be 0 (all) or more", param_hint="-n/--limit")
