@@ -1,16 +1,16 @@
-"""`pulumi-audited audit ...`: read the audit log."""
+"""`pulumi-audited audit ...`: read the audit log. One module per subcommand in commands/."""
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from pulumi_audited.config import default_log_folder, load_settings
 from pulumi_audited.errors import ShimError
-from pulumi_audited.store import StoreError, open_store
-from pulumi_audited.viewer.records import Damage, iter_records, merge_runs
+from pulumi_audited.store import StoreError
+
+# Exit status when the log cannot be read at all (verify also uses 1 for "damaged").
+EXIT_UNREADABLE = 2
 
 
 def run_viewer(argv: list[str]) -> int:
@@ -24,69 +24,22 @@ def run_viewer(argv: list[str]) -> int:
     except click.exceptions.Abort:
         return 130
     except StoreError as error:
-        raise ShimError(str(error), 2) from None
+        raise ShimError(str(error), EXIT_UNREADABLE) from None
     except BrokenPipeError:
         sys.stderr.close()
         return 0
 
 
-def _open_log():
-    import os
-
-    settings = load_settings(os.getcwd(), os.environ)
-    return open_store(settings.log or default_log_folder(), lock_timeout=settings.lock_timeout)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 def audit() -> None:
-    """Read the pulumi-audited log."""
+    """Read the pulumi-audited log: who ran what, where, and how it ended."""
 
 
-@audit.command("log")
-@click.option("-n", "--limit", default=50, show_default=True, help="How many runs to show.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per run.")
-def log_command(limit: int, as_json: bool) -> None:
-    """Runs, newest first."""
-    damage = Damage()
-    runs = merge_runs(list(iter_records(_open_log(), damage)))
-    runs.reverse()
-    for run in runs[:limit]:
-        if as_json:
-            click.echo(json.dumps(run, ensure_ascii=True))
-        else:
-            click.echo(_row(run))
-    damage.report()
+def _register() -> None:
+    from pulumi_audited.viewer.commands import config, export, log, show, stats, verify
+
+    for module in (log, show, export, stats, verify, config):
+        audit.add_command(module.command)
 
 
-def _row(run: dict) -> str:
-    start = run["start"] or {}
-    end = run["end"] or {}
-    first = start or end
-    outcome = end.get("outcome") or "unfinished"
-    duration = f"{end['duration_ms']}ms" if end.get("duration_ms") is not None else "-"
-    exit_code = str(end.get("exit_code")) if end.get("exit_code") is not None else "-"
-    cells = [
-        str(first.get("time", "")),
-        str(first.get("user") or "-"),
-        str(first.get("stack") or "-"),
-        str(first.get("command") or "-"),
-        outcome,
-        duration,
-        exit_code,
-        str(first.get("source_ip") or "-"),
-    ]
-    return "\t".join(_printable(cell) for cell in cells)
-
-
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
-@audit.command("export")
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-def export_command(fmt: str) -> None:
-    """Every record, oldest first."""
-    damage = Damage()
-    for record in iter_records(_open_log(), damage):
-        click.echo(json.dumps(record, ensure_ascii=True))
-    damage.report()
+_register()

@@ -1,0 +1,385 @@
+"""Walking the hash chain and naming what happened where it breaks.
+
+Pass one hashes every line (OpenSSL's SHA-256) and reads `prev` from the line's fixed tail,
+parsing JSON only for lines of another shape; it keeps nothing but the breaks. Only when
+there are breaks does a second pass look for the hashes the breaks point to, which tells
+the kinds apart:
+
+* edited: a record's content changed, so the next record points to a hash that exists
+  nowhere and the changed record disagrees with itself (its run's other record, its id's
+  time, its exit code and outcome); a record edited into invalid JSON is a corrupt line
+  followed by such a break;
+* deleted: the next record points to a hash that exists nowhere, and the record before
+  the gap is self-consistent (or the log's first record does not start the chain);
+* inserted: a record no one points to, followed by a record that points past it; or a
+  copy of a record that is elsewhere in the log;
+* reordered: a record points to a record that exists, but elsewhere in the log.
+
+A line that is not a record (torn by a crash, or foreign) is damage, reported with its
+place; when the chain runs around it, nothing else was lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pulumi_audited.store.base import Partition, ReadableStore
+
+_RECORD_START = b'{"schema":"pulumi-audited/'
+_NULL_TAIL = b',"prev":null}'
+_HASH_KEY = b',"prev":"'
+# Fields an end record repeats from its start record unchanged.
+_PHASE_FIELDS = {"id", "phase", "time", "event", "prev", "exit_code", "outcome", "duration_ms"}
+_PHASE_FIELDS |= {"signal", "signals"}
+# Breaks diagnosed in detail; past this the log is rewritten wholesale, and holding every
+# break would make memory grow with the log.
+MAX_BREAKS = 10_000
+
+
+@dataclass
+class Place:
+    location: str
+    line: int
+    record_id: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}:{self.line}"
+        return f"{where} (record {self.record_id})" if self.record_id else where
+
+
+@dataclass
+class Finding:
+    kind: str  # edited, deleted, inserted, reordered, corrupt, truncated
+    place: Place
+    detail: str
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "file": self.place.location,
+            "line": self.place.line,
+            "record_id": self.place.record_id,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class Break:
+    ordinal: int  # the record's position among all records, from 0
+    place: Place
+    prev: str | None
+    expected: str | None
+    own_hash: str
+    line: bytes
+    before: Place | None
+    before_line: bytes | None
+    before_ordinal: int
+    corrupt_between: list[Place] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    records: int = 0
+    partitions: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    undiagnosed_breaks: int = 0
+
+    @property
+    def intact(self) -> bool:
+        return not self.findings and not self.undiagnosed_breaks
+
+
+def _tail_prev(line: bytes) -> tuple[bool, str | None]:
+    """(has the canonical shape, prev) from the line's tail, without parsing JSON."""
+    if not line.startswith(_RECORD_START):
+        return False, None
+    if line.endswith(_NULL_TAIL):
+        return True, None
+    if line[-75:-66] == _HASH_KEY and line.endswith(b'"}'):
+        return True, line[-66:-2].decode("ascii", "replace")
+    return False, None
+
+
+def parse_line(line: bytes) -> dict | None:
+    if not line.startswith(b"{"):
+        return None
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(value, dict) and str(value.get("schema", "")).startswith("pulumi-audited/"):
+        return value
+    return None
+
+
+def _record_id(line: bytes) -> str | None:
+    record = parse_line(line)
+    return str(record.get("id")) if record and record.get("id") is not None else None
+
+
+def _walk(partitions: list[Partition]) -> Iterator[tuple[Partition, int, bytes, bool]]:
+    """(partition, line number, line, complete) for every non-empty line."""
+    for partition in partitions:
+        data = partition.read_bytes()
+        lines = data.split(b"\n")
+        last = lines.pop()
+        for number, line in enumerate(lines, start=1):
+            yield partition, number, line, True
+        if last:
+            yield partition, len(lines) + 1, last, False
+
+
+def _records(partitions: list[Partition], report: Report | None):
+    """(ordinal, place without id, line, prev, own hash) for each record; corrupt lines as
+    (None, place, line, None, None). Counts into `report` when given."""
+    ordinal = 0
+    sha256 = hashlib.sha256
+    for partition, number, line, complete in _walk(partitions):
+        shaped, prev = _tail_prev(line)
+        if not shaped:
+            record = parse_line(line)
+            if record is None:
+                if complete or line.strip():
+                    yield None, Place(partition.location, number), line, None, None
+                continue
+            prev = record.get("prev") if isinstance(record.get("prev"), str) else None
+        yield ordinal, (partition, number), line, prev, sha256(line).hexdigest()
+        ordinal += 1
+    if report is not None:
+        report.records = ordinal
+
+
+def _first_pass(partitions: list[Partition], report: Report) -> tuple[list[Break], list[Place]]:
+    breaks: list[Break] = []
+    corrupt: list[Place] = []
+    since_last: list[Place] = []
+    previous_hash: str | None = None
+    previous_place: tuple | None = None
+    previous_line: bytes | None = None
+    for ordinal, where, line, prev, own_hash in _records(partitions, report):
+        if ordinal is None:
+            corrupt.append(where)
+            since_last.append(where)
+            continue
+        if prev != previous_hash and len(breaks) >= MAX_BREAKS:
+            report.undiagnosed_breaks += 1
+        elif prev != previous_hash:
+            before = None
+            if previous_place is not None:
+                before = Place(previous_place[0].location, previous_place[1])
+            breaks.append(
+                Break(
+                    ordinal=ordinal,
+                    place=Place(where[0].location, where[1]),
+                    prev=prev,
+                    expected=previous_hash,
+                    own_hash=own_hash,
+                    line=line,
+                    before=before,
+                    before_line=previous_line,
+                    before_ordinal=ordinal - 1,
+                    corrupt_between=list(since_last),
+                )
+            )
+        since_last = []
+        previous_hash, previous_place, previous_line = own_hash, where, line
+    return breaks, corrupt
+
+
+@dataclass
+class _Seen:
+    """What the second pass learns about the hashes that matter."""
+
+    where: dict[str, list[tuple[int, Place]]] = field(default_factory=dict)
+    referenced_by: dict[str, list[int]] = field(default_factory=dict)
+    partners: dict[str, list[dict]] = field(default_factory=dict)
+
+
+def _second_pass(partitions: list[Partition], breaks: list[Break]) -> _Seen:
+    seen = _Seen()
+    wanted = {b.prev for b in breaks if b.prev} | {b.own_hash for b in breaks}
+    referenced = {b.expected for b in breaks if b.expected} | {b.own_hash for b in breaks}
+    run_ids = set()
+    for item in breaks:
+        for line in (item.line, item.before_line):
+            record = parse_line(line) if line else None
+            if record and record.get("run_id"):
+                run_ids.add(record["run_id"])
+    run_id_at = len(b'{"schema":"pulumi-audited/1","id":"01a1fcd1-fc88-76ce-972f-7b368b3df8b3",')
+    for ordinal, where, line, prev, own_hash in _records(partitions, None):
+        if ordinal is None:
+            continue
+        if own_hash in wanted:
+            seen.where.setdefault(own_hash, []).append(
+                (ordinal, Place(where[0].location, where[1], _record_id(line)))
+            )
+        if prev in referenced:
+            seen.referenced_by.setdefault(prev, []).append(ordinal)
+        if run_ids and line[run_id_at + 10 : run_id_at + 46].decode("ascii", "replace") in run_ids:
+            record = parse_line(line)
+            if record is not None:
+                seen.partners.setdefault(str(record.get("run_id")), []).append(record)
+    return seen
+
+
+def _uuid7_time(record_id: str) -> dt.datetime | None:
+    try:
+        millis = int(record_id.replace("-", "")[:12], 16)
+        return dt.datetime.fromtimestamp(millis / 1000, dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _self_inconsistency(record: dict | None, seen: _Seen) -> str | None:
+    """Why `record` cannot be as written, or None when it is consistent."""
+    if record is None:
+        return "it is not valid JSON"
+    for partner in seen.partners.get(str(record.get("run_id")), []):
+        if partner.get("id") == record.get("id") or partner.get("phase") == record.get("phase"):
+            continue
+        differing = [
+            key
+            for key in sorted(set(record) | set(partner))
+            if key not in _PHASE_FIELDS and record.get(key) != partner.get(key)
+        ]
+        if differing:
+            verb = "differs" if len(differing) == 1 else "differ"
+            return f"{', '.join(differing)} {verb} from the run's {partner.get('phase')} record"
+    stamp = _uuid7_time(str(record.get("id") or ""))
+    try:
+        written = dt.datetime.fromisoformat(str(record.get("time")).replace("Z", "+00:00"))
+    except ValueError:
+        return "its time is not a time"
+    if stamp is not None and abs((written - stamp).total_seconds()) > 2:
+        return "its time does not match the time in its id"
+    if record.get("phase") == "end":
+        succeeded = record.get("outcome") == "succeeded"
+        if succeeded != (record.get("exit_code") == 0):
+            return "its outcome does not match its exit code"
+    return None
+
+
+def _named(place: Place | None, line: bytes | None) -> Place | None:
+    if place is None:
+        return None
+    return Place(place.location, place.line, _record_id(line) if line else None)
+
+
+def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Place]) -> None:
+    explained: set[int] = set()
+    reported_corrupt: set[tuple[str, int]] = set()
+    by_ordinal = {b.ordinal: b for b in breaks}
+    findings = report.findings
+    inserted: set[int] = set()
+    reordered: set[int] = set()
+    last_ordinal = report.records - 1
+    for item in breaks:
+        here = Place(item.place.location, item.place.line, _record_id(item.line))
+        copies = [p for o, p in seen.where.get(item.own_hash, []) if o != item.ordinal]
+        if copies:
+            findings.append(Finding("inserted", here, f"a copy of the record at {copies[0]}"))
+            explained.add(item.ordinal)
+            inserted.add(item.ordinal)
+            continue
+        found = seen.where.get(item.prev or "", [])
+        if item.prev is None or not found:
+            continue
+        target_ordinal, target = found[0]
+        between = item.before_ordinal
+        explained.add(item.ordinal)
+        if target_ordinal == between - 1 and between in inserted:
+            continue  # it points past a record already reported
+        if target_ordinal in reordered and between in reordered:
+            continue  # it follows records already reported as moved; it did not move
+        if target_ordinal > item.ordinal:
+            findings.append(
+                Finding("reordered", here, f"it follows the record at {target}, written later")
+            )
+            reordered.add(item.ordinal)
+        elif not seen.referenced_by.get(item.own_hash) and item.ordinal != last_ordinal:
+            findings.append(
+                Finding(
+                    "inserted",
+                    here,
+                    f"no record points to it, and it claims to follow the record at {target}, "
+                    "which has a successor",
+                )
+            )
+            inserted.add(item.ordinal)
+        elif (
+            target_ordinal == between - 1
+            and between not in explained
+            and not seen.referenced_by.get(item.expected or "")
+        ):
+            findings.append(
+                Finding(
+                    "inserted",
+                    _named(item.before, item.before_line),
+                    f"no record points to it; {here} points past it",
+                )
+            )
+            inserted.add(between)
+            explained.add(between)
+        else:
+            findings.append(
+                Finding(
+                    "reordered", here, f"it follows the record at {target}, not the one before it"
+                )
+            )
+            reordered.add(item.ordinal)
+    for item in breaks:
+        if item.ordinal in explained:
+            continue
+        here = Place(item.place.location, item.place.line, _record_id(item.line))
+        if item.expected is None:
+            findings.append(
+                Finding(
+                    "truncated",
+                    here,
+                    "the log's first record does not start the chain: "
+                    "records before it were deleted",
+                )
+            )
+            continue
+        if item.corrupt_between:
+            damaged = item.corrupt_between[-1]
+            findings.append(
+                Finding(
+                    "edited",
+                    damaged,
+                    f"a record was edited into invalid JSON; {here} points to its original",
+                )
+            )
+            reported_corrupt.update((p.location, p.line) for p in item.corrupt_between)
+            continue
+        before_record = parse_line(item.before_line) if item.before_line else None
+        before = _named(item.before, item.before_line)
+        why = _self_inconsistency(before_record, seen)
+        if why is not None and not by_ordinal.get(item.before_ordinal):
+            findings.append(Finding("edited", before, f"changed after it was written: {why}"))
+        else:
+            findings.append(
+                Finding(
+                    "deleted",
+                    here,
+                    f"record(s) missing between {before} and this one "
+                    "(or that record was edited without leaving a trace in it)",
+                )
+            )
+    for place in corrupt:
+        if (place.location, place.line) not in reported_corrupt:
+            findings.append(Finding("corrupt", place, "not a record (torn or foreign line)"))
+    findings.sort(key=lambda f: (f.place.location, f.place.line))
+
+
+def verify(store: ReadableStore) -> Report:
+    partitions = store.partitions()
+    report = Report(partitions=len(partitions))
+    breaks, corrupt = _first_pass(partitions, report)
+    seen = _second_pass(partitions, breaks) if breaks else _Seen()
+    _diagnose(breaks, seen, report, corrupt)
+    return report

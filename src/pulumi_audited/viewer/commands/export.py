@@ -1,0 +1,69 @@
+"""`audit export`: every matching record, oldest first, for auditors and SIEMs."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import click
+
+from pulumi_audited.viewer.context import open_log
+from pulumi_audited.viewer.filters import filter_options, filters_from
+from pulumi_audited.viewer.formats import cef_record, csv_header, csv_record, json_line
+from pulumi_audited.viewer.query import select_records
+from pulumi_audited.viewer.records import Damage
+
+FORMATS = ("csv", "cef", "jsonl", "json")
+
+
+def _lines(records: Iterator[dict], fmt: str) -> Iterator[str]:
+    if fmt == "csv":
+        yield csv_header()
+        for record in records:
+            yield csv_record(record)
+    elif fmt == "cef":
+        for record in records:
+            yield cef_record(record)
+    elif fmt == "jsonl":
+        for record in records:
+            yield json_line(record)
+    else:
+        yield "["
+        first = True
+        for record in records:
+            yield ("  " if first else ", ") + json_line(record)
+            first = False
+        yield "]"
+
+
+@click.command("export")
+@filter_options(with_outcome_states=False)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE."
+)
+def command(fmt: str, output: str | None, **params) -> None:
+    """Every record that matches the filters, oldest first.
+
+    CSV starts with Pulumi Cloud's audit-log columns (Timestamp, Name, Login, Event,
+    Description, SourceIP, RequireOrgAdmin, RequireStackAdmin, AuthenticationFailure), then
+    Stack, Project, Command, Outcome, ExitCode, DurationMs, RunID, Host. `--outcome` keeps
+    end records (start records have no outcome yet).
+    """
+    filters = filters_from(params)
+    damage = Damage()
+    records = select_records(open_log(), filters, damage)
+    handle = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    try:
+        write = handle.write
+        for line in _lines(records, fmt):
+            write(line + "\n")
+        handle.flush()
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):
+            raise
+        raise click.ClickException(f"cannot write {output or 'stdout'}: {error.strerror}") from None
+    finally:
+        if output:
+            handle.close()
+    damage.report()

@@ -1,0 +1,119 @@
+"""`audit stats`: who runs what, where, how often it fails, and when the log is busiest."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+
+from pulumi_audited.viewer.context import open_log
+from pulumi_audited.viewer.filters import filter_options, filters_from
+from pulumi_audited.viewer.formats import Terminal, json_line
+from pulumi_audited.viewer.query import select_runs
+from pulumi_audited.viewer.records import Damage
+from pulumi_audited.viewer.safe_text import escape
+
+_FAILURES = ("failed", "signaled")
+_FINISHED_NOT_COUNTED = ("running", "unfinished")
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.runs = 0
+        self.first: str | None = None
+        self.last: str | None = None
+        self.by: dict[str, Counter] = {
+            key: Counter() for key in ("user", "stack", "command", "outcome", "hour")
+        }
+        self.failures_by_stack: Counter = Counter()
+
+    def add(self, run) -> None:
+        self.runs += 1
+        stamp = str(run.time or "")
+        if stamp:
+            self.first = min(self.first or stamp, stamp)
+            self.last = max(self.last or stamp, stamp)
+            self.by["hour"][stamp[11:13] + ":00"] += 1
+        for key in ("user", "stack", "command"):
+            self.by[key][str(run.get(key) or "-")] += 1
+        outcome = run.outcome
+        self.by["outcome"][outcome] += 1
+        if outcome in _FAILURES:
+            self.failures_by_stack[str(run.get("stack") or "-")] += 1
+
+    @property
+    def finished(self) -> int:
+        return self.runs - sum(self.by["outcome"][o] for o in _FINISHED_NOT_COUNTED)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.by["outcome"][o] for o in _FAILURES)
+
+    def failure_rate(self) -> float | None:
+        return self.failed / self.finished if self.finished else None
+
+    def as_json(self, top: int) -> dict:
+        return {
+            "runs": self.runs,
+            "first": self.first,
+            "last": self.last,
+            "finished": self.finished,
+            "failed": self.failed,
+            "failure_rate": self.failure_rate(),
+            **{f"by_{key}": dict(counter.most_common(top)) for key, counter in self.by.items()},
+            "busiest_hours": dict(self.by["hour"].most_common(top)),
+            "failures_by_stack": dict(self.failures_by_stack.most_common(top)),
+        }
+
+
+def _block(title: str, counter: Counter, total: int, top: int, terminal: Terminal) -> list[str]:
+    lines = [terminal.paint(title, None, bold=True)]
+    if not counter:
+        return [*lines, "  -", ""]
+    entries = counter.most_common(top)
+    width = max(len(escape(name)) for name, _ in entries)
+    for name, count in entries:
+        share = f"{100 * count / total:5.1f}%" if total else ""
+        lines.append(f"  {escape(name):<{width}}  {count:>8}  {share}")
+    if len(counter) > top:
+        lines.append(f"  ... and {len(counter) - top} more")
+    return [*lines, ""]
+
+
+def render(tally: Tally, top: int, terminal: Terminal) -> list[str]:
+    rate = tally.failure_rate()
+    lines = [
+        f"runs          {tally.runs}",
+        f"period        {tally.first or '-'} .. {tally.last or '-'}",
+        f"finished      {tally.finished}",
+        f"failed        {tally.failed}"
+        + (f"   failure rate {100 * rate:.1f}%" if rate is not None else ""),
+        "",
+    ]
+    lines += _block("by user", tally.by["user"], tally.runs, top, terminal)
+    lines += _block("busiest stacks", tally.by["stack"], tally.runs, top, terminal)
+    lines += _block("by command", tally.by["command"], tally.runs, top, terminal)
+    lines += _block("by outcome", tally.by["outcome"], tally.runs, top, terminal)
+    lines += _block("failures by stack", tally.failures_by_stack, tally.failed, top, terminal)
+    lines += _block("busiest hours (UTC)", tally.by["hour"], tally.runs, top, terminal)
+    return lines
+
+
+@click.command("stats")
+@filter_options(with_outcome_states=True)
+@click.option("--top", default=10, show_default=True, help="Entries per table.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def command(top: int, as_json: bool, **params) -> None:
+    """Runs by user, stack, command and outcome; the failure rate; the busiest stacks and
+    hours; over the period given by --since/--until (default: all history)."""
+    filters = filters_from(params)
+    damage = Damage()
+    tally = Tally()
+    for run in select_runs(open_log(), filters, damage, newest_first=False):
+        tally.add(run)
+    terminal = Terminal()
+    if as_json:
+        click.echo(json_line(tally.as_json(top)))
+    else:
+        terminal.emit(render(tally, top, terminal))
+    damage.report()

@@ -1,0 +1,66 @@
+"""`audit verify`: walk the hash chain; exit 0 intact, 1 tampered or damaged, 2 unreadable."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from pulumi_audited.store.verify import verify
+from pulumi_audited.viewer.cli import EXIT_UNREADABLE
+from pulumi_audited.viewer.context import open_log
+from pulumi_audited.viewer.formats import Terminal, json_line
+from pulumi_audited.viewer.safe_text import escape
+
+EXIT_DAMAGED = 1
+
+
+@click.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with every finding.")
+def command(as_json: bool) -> None:
+    """Walk the hash chain and report every edited, deleted, inserted or reordered record and
+    every corrupt line, with its file, line and record id.
+
+    Exit status: 0 intact, 1 tampering or damage found, 2 the log cannot be read. Records cut
+    off the end of the log leave no trace in a chain: ship the log elsewhere for that.
+    """
+    store = open_log()
+    if not os.path.isdir(store.location):
+        raise click.exceptions.Exit(_unreadable(f"no log folder at {store.location}"))
+    report = verify(store)
+    if as_json:
+        click.echo(
+            json_line(
+                {
+                    "log": store.location,
+                    "intact": report.intact,
+                    "records": report.records,
+                    "files": report.partitions,
+                    "findings": [finding.as_json() for finding in report.findings],
+                    "undiagnosed_breaks": report.undiagnosed_breaks,
+                }
+            )
+        )
+    else:
+        terminal = Terminal()
+        lines = [
+            f"{escape(f.place)}: {terminal.paint(f.kind, 'red')}: {escape(f.detail)}"
+            for f in report.findings
+        ]
+        if report.undiagnosed_breaks:
+            lines.append(
+                f"... and {report.undiagnosed_breaks} more breaks in the chain, not diagnosed"
+            )
+        summary = f"{report.records} records in {report.partitions} day files at {store.location}"
+        if report.intact:
+            lines.append(f"intact: {summary}")
+        else:
+            lines.append(f"NOT intact: {len(report.findings)} finding(s) in {summary}")
+        terminal.emit(lines)
+    if not report.intact:
+        raise click.exceptions.Exit(EXIT_DAMAGED)
+
+
+def _unreadable(message: str) -> int:
+    click.echo(f"pulumi-audited: cannot read the log: {message}", err=True)
+    return EXIT_UNREADABLE

@@ -1,0 +1,259 @@
+"""The filters shared by `audit log`, `export` and `stats`: parsing and matching.
+
+Times are compared as RFC 3339 strings (`2026-11-21T05:18:00.123456Z`), which sort like the
+instants they name, so a record's `time` is never parsed. Exact values also become byte
+needles: the writer's JSON is canonical (`"user":"alice"` appears literally), so a line that
+lacks every needle of a field cannot match and need not be parsed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import click
+
+# Fields that the start and end record of a run share: a run matches when its records do.
+RUN_INVARIANT_FIELDS = ("user", "stack", "project", "command", "host")
+_GLOB_CHARS = "*?["
+_RELATIVE = re.compile(r"^(\d+)\s*(s|sec|m|min|h|hr|d|day|days|w|week|weeks)$")
+_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
+_UNIT_SECONDS.update(day=86400, days=86400, w=604800, week=604800, weeks=604800)
+OUTCOMES = ("succeeded", "failed", "canceled", "changes-detected", "signaled")
+RUN_STATES = ("running", "unfinished")
+
+
+def format_instant(moment: dt.datetime) -> str:
+    moment = moment.astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}Z"
+
+
+def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tuple[str, bool]:
+    """(RFC 3339 UTC instant, names a whole day) for `2h`, `3d`, `today`, `yesterday`, `now`,
+    `2026-11-20`, `2026-11-20T10:00`, `2026-11-20 10:00:00+01:00`. Times without an offset
+    are UTC, the log's own zone. Raises click.BadParameter."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    value = text.strip().lower()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if value == "now":
+        return format_instant(now), False
+    if value == "today":
+        return format_instant(today), True
+    if value == "yesterday":
+        return format_instant(today - dt.timedelta(days=1)), True
+    relative = _RELATIVE.match(value)
+    if relative:
+        seconds = int(relative.group(1)) * _UNIT_SECONDS[relative.group(2)]
+        return format_instant(now - dt.timedelta(seconds=seconds)), False
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return format_instant(
+                dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+            ), True
+        moment = dt.datetime.fromisoformat(
+            text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        )
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a time: use an ISO date or time (2026-11-20, 2026-11-20T10:00Z), "
+            "a relative one (90m, 2h, 3d, 1w) or today, yesterday, now",
+            param_hint=option,
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return format_instant(moment), False
+
+
+def _next_day(instant: str) -> str:
+    day = dt.date.fromisoformat(instant[:10]) + dt.timedelta(days=1)
+    return f"{day.isoformat()}T00:00:00.000000Z"
+
+
+def _literal_needle(pattern: str) -> bytes | None:
+    """The longest run of plain characters in a glob, when the writer's JSON keeps it as is."""
+    pieces = re.split(r"[*?]|\[[^\]]*\]?", pattern)
+    longest = max(pieces, key=len, default="")
+    if len(longest) >= 2 and _plain(longest):
+        return longest.encode("ascii")
+    return None
+
+
+def _plain(text: str) -> bool:
+    """The writer's JSON keeps `text` byte for byte."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
+class ValueMatcher:
+    """One filter option: any of several exact values or globs."""
+
+    def __init__(self, key: str, patterns: Sequence[str]) -> None:
+        self.key = key
+        self.exact = {p for p in patterns if not any(c in p for c in _GLOB_CHARS)}
+        self.globs = [p for p in patterns if any(c in p for c in _GLOB_CHARS)]
+
+    def matches(self, value: object) -> bool:
+        if value is None:
+            return False
+        text = str(value)
+        return text in self.exact or any(fnmatch.fnmatchcase(text, g) for g in self.globs)
+
+    def needles(self) -> list[bytes] | None:
+        """Byte strings of which a matching line contains at least one; None when unknown."""
+        found = [f'"{self.key}":{json.dumps(v, ensure_ascii=True)}'.encode() for v in self.exact]
+        for glob in self.globs:
+            literal = _literal_needle(glob)
+            if literal is None:
+                return None
+            found.append(literal)
+        return found
+
+
+@dataclass
+class Filters:
+    matchers: list[ValueMatcher] = field(default_factory=list)
+    events: ValueMatcher | None = None
+    outcomes: frozenset[str] = frozenset()
+    since: str | None = None
+    until: str | None = None  # exclusive
+    grep: str | None = None
+
+    @property
+    def first_day(self) -> str | None:
+        return self.since[:10] if self.since else None
+
+    def last_day(self, spill_days: int = 0) -> str | None:
+        if not self.until:
+            return None
+        day = dt.date.fromisoformat(self.until[:10]) + dt.timedelta(days=spill_days)
+        return day.isoformat()
+
+    def needle_groups(self) -> list[list[bytes]]:
+        """For each run-invariant filter, the bytes of which a matching line has one."""
+        groups = []
+        for matcher in self.matchers:
+            needles = matcher.needles()
+            if needles:
+                groups.append(needles)
+        # Without a space the text lies within one argument, which JSON keeps as it is.
+        if self.grep and _plain(self.grep) and " " not in self.grep:
+            groups.append([self.grep.encode("ascii")])
+        return groups
+
+    def invariant_match(self, record: dict) -> bool:
+        """The filters that a run's start and end record answer alike."""
+        for matcher in self.matchers:
+            if not matcher.matches(record.get(matcher.key)):
+                return False
+        if self.grep is not None:
+            argv = record.get("argv")
+            text = " ".join(str(a) for a in argv) if isinstance(argv, list) else str(argv or "")
+            if self.grep not in text:
+                return False
+        return True
+
+    def time_match(self, instant: str | None) -> bool:
+        if instant is None:
+            return self.since is None and self.until is None
+        if self.since is not None and instant < self.since:
+            return False
+        return not (self.until is not None and instant >= self.until)
+
+    def record_match(self, record: dict) -> bool:
+        """Every filter, applied to a single record (export)."""
+        if not self.invariant_match(record) or not self.time_match(record.get("time")):
+            return False
+        if self.events is not None and not self.events.matches(record.get("event")):
+            return False
+        return not self.outcomes or record.get("outcome") in self.outcomes
+
+
+def build_filters(
+    *,
+    user: Sequence[str] = (),
+    stack: Sequence[str] = (),
+    project: Sequence[str] = (),
+    command: Sequence[str] = (),
+    event: Sequence[str] = (),
+    outcome: Sequence[str] = (),
+    host: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    grep: str | None = None,
+) -> Filters:
+    matchers = [
+        ValueMatcher(key, values)
+        for key, values in (
+            ("user", user),
+            ("stack", stack),
+            ("project", project),
+            ("command", command),
+            ("host", host),
+        )
+        if values
+    ]
+    filters = Filters(matchers=matchers, grep=grep)
+    if event:
+        filters.events = ValueMatcher("event", event)
+    filters.outcomes = frozenset(outcome)
+    if since:
+        filters.since, _ = parse_time(since, option="--since")
+    if until:
+        instant, whole_day = parse_time(until, option="--until")
+        filters.until = _next_day(instant) if whole_day else instant
+    if filters.since and filters.until and filters.since >= filters.until:
+        raise click.BadParameter(
+            f"--since {since} is not before --until {until}", param_hint="--since/--until"
+        )
+    return filters
+
+
+def filter_options(*, with_outcome_states: bool):
+    """The filter options as one click decorator."""
+    outcome_choices = OUTCOMES + (RUN_STATES if with_outcome_states else ())
+
+    def decorate(function):
+        options = [
+            click.option("--user", multiple=True, help="User, exact or glob (repeatable)."),
+            click.option("--stack", multiple=True, help="Stack, exact or glob, e.g. '*/prod'."),
+            click.option("--project", multiple=True, help="Project, exact or glob."),
+            click.option("--command", multiple=True, help="Command path, e.g. 'up', 'config *'."),
+            click.option("--event", multiple=True, help="Event id, e.g. 'stack-update-*'."),
+            click.option(
+                "--outcome",
+                multiple=True,
+                type=click.Choice(outcome_choices),
+                help="Outcome (repeatable).",
+            ),
+            click.option("--host", multiple=True, help="Host name, exact or glob."),
+            click.option("--since", help="From: 2026-11-20, 2026-11-20T10:00Z, 2h, 3d, yesterday."),
+            click.option("--until", help="Until (exclusive); a date includes that whole day."),
+            click.option("--grep", help="Text in the (redacted) arguments."),
+        ]
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+FILTER_KEYS = (
+    "user",
+    "stack",
+    "project",
+    "command",
+    "event",
+    "outcome",
+    "host",
+    "since",
+    "until",
+    "grep",
+)
+
+
+def filters_from(params: dict) -> Filters:
+    return build_filters(**{key: params.pop(key) for key in FILTER_KEYS})

@@ -1,0 +1,250 @@
+"""Output formats: the terminal table, TSV for scripts, JSON, CSV and CEF.
+
+Every human-readable cell goes through safe_text.escape; CSV cells through csv_cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+
+import click
+
+from pulumi_audited import __version__
+from pulumi_audited.viewer.safe_text import csv_cell, escape
+
+OUTCOME_COLOURS = {
+    "succeeded": "green",
+    "failed": "red",
+    "canceled": "yellow",
+    "signaled": "yellow",
+    "changes-detected": "yellow",
+    "running": "cyan",
+    "unfinished": "magenta",
+}
+
+
+class Terminal:
+    """What stdout is: a terminal (table, colour, pager) or a pipe (plain lines)."""
+
+    def __init__(self) -> None:
+        self.is_tty = sys.stdout.isatty()
+        self.colour = self.is_tty and "NO_COLOR" not in os.environ
+        size = shutil.get_terminal_size((100, 40))
+        self.width, self.height = size.columns, size.lines
+
+    def paint(self, text: str, colour: str | None, bold: bool = False) -> str:
+        if not self.colour or (colour is None and not bold):
+            return text
+        return click.style(text, fg=colour, bold=bold or None)
+
+    def emit(self, lines: list[str]) -> None:
+        """Print, through a pager when a terminal would scroll past the start."""
+        if self.is_tty and len(lines) > self.height - 1:
+            click.echo_via_pager("\n".join(lines), color=self.colour)
+            return
+        for line in lines:
+            click.echo(line, color=self.colour)
+
+
+def table(
+    header: Sequence[str],
+    rows: list[list[str]],
+    terminal: Terminal,
+    *,
+    shrinkable: Sequence[int] = (),
+    colours: list[str | None] | None = None,
+    colour_column: int = -1,
+) -> list[str]:
+    """Aligned columns that fit the terminal: the `shrinkable` columns are cut with '…'."""
+    cells = [[escape(cell) for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
+    excess = sum(widths) + 2 * (len(widths) - 1) - terminal.width
+    for index in shrinkable:
+        if excess <= 0:
+            break
+        cut = min(excess, max(0, widths[index] - max(5, len(header[index]))))
+        widths[index] -= cut
+        excess -= cut
+    last = len(header) - 1
+    titles = [title.ljust(widths[i]) if i < last else title for i, title in enumerate(header)]
+    lines = ["  ".join(terminal.paint(title, None, bold=True) for title in titles)]
+    for row_index, row in enumerate(cells):
+        parts = []
+        for index, (cell, width) in enumerate(zip(row, widths, strict=True)):
+            if len(cell) > width:
+                cell = cell[: max(0, width - 1)] + "…"
+            text = cell.ljust(width) if index < len(row) - 1 else cell
+            if index == colour_column and colours is not None:
+                text = terminal.paint(text, colours[row_index])
+            parts.append(text)
+        lines.append("  ".join(parts).rstrip())
+    return lines
+
+
+def tsv_line(cells: Sequence[object]) -> str:
+    return "\t".join(escape("" if cell is None else cell) for cell in cells)
+
+
+def json_line(value: object) -> str:
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+# --- export formats ---------------------------------------------------------------------
+
+PULUMI_CSV_COLUMNS = (
+    "Timestamp",
+    "Name",
+    "Login",
+    "Event",
+    "Description",
+    "SourceIP",
+    "RequireOrgAdmin",
+    "RequireStackAdmin",
+    "AuthenticationFailure",
+)
+OWN_CSV_COLUMNS = (
+    "Stack",
+    "Project",
+    "Command",
+    "Outcome",
+    "ExitCode",
+    "DurationMs",
+    "RunID",
+    "Host",
+)
+_PULUMI_EXIT_AUTHENTICATION = 3  # PULUMI-FACTS, "Exit codes"
+
+
+def rfc3339_seconds(stamp: object) -> str:
+    """Pulumi Cloud's Timestamp: RFC 3339 (our microseconds are kept)."""
+    return str(stamp or "")
+
+
+def description(record: dict) -> str:
+    argv = record.get("argv")
+    command_line = " ".join(str(a) for a in argv) if isinstance(argv, list) else ""
+    text = f"pulumi {command_line}".rstrip()
+    if record.get("stack"):
+        text += f" on stack {record['stack']}"
+    if record.get("phase") == "end":
+        text += f": {record.get('outcome')} (exit {record.get('exit_code')})"
+    return text
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def csv_header() -> str:
+    return _csv_row(PULUMI_CSV_COLUMNS + OWN_CSV_COLUMNS)
+
+
+def csv_record(record: dict) -> str:
+    return _csv_row(
+        [
+            rfc3339_seconds(record.get("time")),
+            record.get("user"),
+            record.get("user"),
+            record.get("event"),
+            description(record),
+            record.get("source_ip"),
+            _flag(False),
+            _flag(False),
+            _flag(record.get("exit_code") == _PULUMI_EXIT_AUTHENTICATION),
+            record.get("stack"),
+            record.get("project"),
+            record.get("command"),
+            record.get("outcome"),
+            record.get("exit_code"),
+            record.get("duration_ms"),
+            record.get("run_id"),
+            record.get("host"),
+        ]
+    )
+
+
+_CSV_BUFFER = io.StringIO()
+_CSV_WRITER = csv.writer(_CSV_BUFFER, lineterminator="")
+
+
+def _csv_row(cells: Sequence[object]) -> str:
+    _CSV_BUFFER.seek(0)
+    _CSV_BUFFER.truncate()
+    _CSV_WRITER.writerow(
+        [
+            "" if cell is None else str(cell) if type(cell) is int else csv_cell(cell)
+            for cell in cells
+        ]
+    )
+    return _CSV_BUFFER.getvalue()
+
+
+def _cef_header_field(value: object) -> str:
+    return escape(value).replace("|", "\\|")
+
+
+def _cef_value(value: object) -> str:
+    # safe_text.escape already doubled backslashes and wrote newlines as \n.
+    return escape(value).replace("=", "\\=")
+
+
+def _epoch_millis(stamp: object) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    return str(int(moment.timestamp() * 1000))
+
+
+def _severity(record: dict) -> int:
+    if record.get("outcome") in ("failed", "signaled") or record.get("reveals_secrets"):
+        return 7
+    if record.get("effect") == "state":
+        return 5
+    return 3
+
+
+def cef_record(record: dict) -> str:
+    """`CEF:0|Pulumi|pulumi-audited|VERSION|<event>|<description>|<severity>|extensions`, with
+    Pulumi's extension keys (dvchost, rt, src, suser) first."""
+    header = "|".join(
+        [
+            "CEF:0",
+            "Pulumi",
+            "pulumi-audited",
+            __version__,
+            _cef_header_field(record.get("event")),
+            _cef_header_field(description(record)),
+            str(_severity(record)),
+        ]
+    )
+    extensions = [
+        ("dvchost", record.get("host")),
+        ("rt", _epoch_millis(record.get("time"))),
+        ("src", record.get("source_ip")),
+        ("suser", record.get("user")),
+        ("act", record.get("command")),
+        ("outcome", record.get("outcome")),
+        ("cs1Label", "stack"),
+        ("cs1", record.get("stack")),
+        ("cs2Label", "project"),
+        ("cs2", record.get("project")),
+        ("cs3Label", "runId"),
+        ("cs3", record.get("run_id")),
+        ("cs4Label", "phase"),
+        ("cs4", record.get("phase")),
+        ("cn1Label", "exitCode"),
+        ("cn1", record.get("exit_code")),
+        ("cn2Label", "durationMs"),
+        ("cn2", record.get("duration_ms")),
+        ("externalId", record.get("id")),
+    ]
+    body = " ".join(f"{key}={_cef_value(value)}" for key, value in extensions if value is not None)
+    return f"{header}|{body}"

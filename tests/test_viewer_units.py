@@ -1,0 +1,93 @@
+"""The viewer's pure parts: time parsing, byte needles, escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+import pytest
+
+from pulumi_audited.viewer.filters import ValueMatcher, build_filters, parse_time
+from pulumi_audited.viewer.safe_text import csv_cell, escape
+
+NOW = dt.datetime(2026, 11, 21, 10, 30, 0, 123456, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("text", "instant", "whole_day"),
+    [
+        ("now", "2026-11-21T10:30:00.123456Z", False),
+        ("today", "2026-11-21T00:00:00.000000Z", True),
+        ("yesterday", "2026-11-20T00:00:00.000000Z", True),
+        ("2h", "2026-11-21T08:30:00.123456Z", False),
+        ("90m", "2026-11-21T09:00:00.123456Z", False),
+        ("3d", "2026-11-18T10:30:00.123456Z", False),
+        ("1w", "2026-11-14T10:30:00.123456Z", False),
+        ("2026-11-01", "2026-11-01T00:00:00.000000Z", True),
+        ("2026-11-01T12:00", "2026-11-01T12:00:00.000000Z", False),
+        ("2026-11-01T12:00:00Z", "2026-11-01T12:00:00.000000Z", False),
+        ("2026-11-01 12:00+01:00", "2026-11-01T11:00:00.000000Z", False),
+    ],
+)
+def test_time_forms(text, instant, whole_day):
+    assert parse_time(text, option="--since", now=NOW) == (instant, whole_day)
+
+
+@pytest.mark.parametrize("text", ["tomorrowish", "2h ago", "-3d", "2026-02-30", ""])
+def test_bad_times(text):
+    with pytest.raises(click.BadParameter):
+        parse_time(text, option="--since", now=NOW)
+
+
+def test_until_a_date_includes_the_whole_day():
+    filters = build_filters(since="2026-11-01", until="2026-11-01")
+    assert filters.since == "2026-11-01T00:00:00.000000Z"
+    assert filters.until == "2026-11-02T00:00:00.000000Z"
+    assert filters.time_match("2026-11-01T23:59:59.999999Z")
+    assert not filters.time_match("2026-11-02T00:00:00.000000Z")
+
+
+def test_needles_follow_the_writers_json():
+    assert ValueMatcher("user", ["alice"]).needles() == [b'"user":"alice"']
+    assert ValueMatcher("user", ["j\u00f6rg"]).needles() == [b'"user":"j\\u00f6rg"']
+    assert ValueMatcher("stack", ["*/prod"]).needles() == [b"/prod"]
+    assert ValueMatcher("stack", ["*"]).needles() is None
+    glob = ValueMatcher("stack", ["org/*/p[ro]od"])
+    assert glob.matches("org/app/prod") and not glob.matches("org/app/dev")
+    assert build_filters(grep="two words").needle_groups() == []
+    assert build_filters(grep="word").needle_groups() == [[b"word"]]
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("plain text", "plain text"),
+        ("\x1b[31mred", "\\x1b[31mred"),
+        ("a\rb\nc\td", "a\\rb\\nc\\td"),
+        ("bell\x07", "bell\\x07"),
+        ("\u202eevil", "\\u202eevil"),
+        ("zero\u200bwidth", "zero\\u200bwidth"),
+        ("back\\slash", "back\\\\slash"),
+        ("\x9b31m", "\\x9b31m"),
+        ("caf\u00e9", "caf\u00e9"),
+    ],
+)
+def test_escape(raw, shown):
+    assert escape(raw) == shown
+
+
+@pytest.mark.parametrize(
+    ("raw", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\\tx"),
+        ("\rx", "'\\rx"),
+        ("ok=1", "ok=1"),
+        ("", ""),
+    ],
+)
+def test_csv_cell(raw, cell):
+    assert csv_cell(raw) == cell
