@@ -135,3 +135,16 @@ def test_bad_policy_in_the_environment_is_refused(sandbox):
     result = sandbox.run("up", env={"PULUMI_AUDITED_ON_FAILURE": "never"})
     assert result.returncode == 125
     assert b"PULUMI_AUDITED_ON_FAILURE" in result.stderr
+
+
+def test_lock_timeout_from_the_environment(sandbox):
+    from filelock import FileLock
+
+    sandbox.log_dir.mkdir(mode=0o700)
+    with FileLock(str(sandbox.log_dir / "audit.lock")):
+        result = sandbox.run("stack", "ls", env={"PULUMI_AUDITED_LOCK_TIMEOUT": "0.3"})
+    assert result.returncode == 0
+    assert b"waited 0.3 s" in result.stderr
+    bad = sandbox.run("stack", "ls", env={"PULUMI_AUDITED_LOCK_TIMEOUT": "soon"})
+    assert bad.returncode == 125
+    assert b"PULUMI_AUDITED_LOCK_TIMEOUT" in bad.stderr

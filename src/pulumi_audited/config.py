@@ -36,6 +36,7 @@ ENVIRONMENT = {
     "on_failure": "PULUMI_AUDITED_ON_FAILURE",
     "pulumi": "PULUMI_AUDITED_PULUMI",
     "skip": "PULUMI_AUDITED_SKIP",
+    "lock_timeout": "PULUMI_AUDITED_LOCK_TIMEOUT",
 }
 
 
@@ -163,6 +164,11 @@ def _from_environment(key: str, variable: str, raw: str) -> object:
     value: object = raw
     if key == "skip":
         value = [item.strip() for item in raw.split(",") if item.strip()]
+    elif key == "lock_timeout":
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{variable}: lock_timeout must be a number of seconds") from None
     try:
         return _validate(key, value, os.getcwd())
     except ValueError as error:

@@ -265,17 +265,3 @@ class _ExclusiveLock:
 
     def __exit__(self, *exc_info: object) -> None:
         os.close(self.fd)  # closing the descriptor releases the flock
-
-
-def read_day_file(path: str):
-    """Yield (line number, line without newline, complete) for each line of a day file.
-
-    `complete` is False for a last line without its newline: a write in progress or a crash.
-    """
-    with open(path, "rb") as handle:
-        number = 0
-        for number, raw in enumerate(handle, start=1):
-            if raw.endswith(b"\n"):
-                yield number, raw[:-1], True
-            else:
-                yield number, raw, False
