@@ -3,12 +3,30 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint bench setup clean
+.PHONY: test lint bench setup shells completions clean
 
 test: setup lint
 	$(BIN)/pytest
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed shells
+
+# The completion tests run the real zsh and fish (bash is already there). On a fresh Debian
+# machine (CI runs as root, without stdin) they come from apt; nothing is done when present.
+TEST_SHELLS := zsh fish
+shells:
+	@missing=""; for shell in $(TEST_SHELLS); do \
+		command -v $$shell >/dev/null 2>&1 || missing="$$missing $$shell"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing for the completion tests"; \
+		apt-get update -qq </dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$$missing </dev/null; \
+	fi
+
+# Regenerates shell-completions/ from the click app; a test fails while it is stale.
+completions: $(VENV)/.installed
+	$(BIN)/python -m pulumi_audited.completion --write shell-completions
 
 # pip itself is upgraded first: since 25.x its console scripts no longer import `re`,
 # which is 5 ms of the shim's start-up on every pulumi command. Python 3.11's venv ships

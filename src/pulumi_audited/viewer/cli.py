@@ -90,3 +90,10 @@ def export_command(fmt: str) -> None:
     for record in iter_records(_open_log(), damage):
         click.echo(json.dumps(record, ensure_ascii=True))
     damage.report()
+
+
+# Shell completion (`shell-init`, and the hidden command the completion scripts ask) works
+# from whatever commands and options the group above has; keep this after all of them.
+from pulumi_audited.completion import add_completion_commands  # noqa: E402
+
+add_completion_commands(audit)
