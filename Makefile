@@ -46,6 +46,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/shim_overhead.py
+	$(BIN)/python benchmarks/completion_delay.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
