@@ -47,19 +47,19 @@ COMPREPLY=()
 printf '%s\n' "${COMPREPLY[@]}"
 """
 
-# zsh's completion widgets need a terminal; instead the completion function is called with
-# `words`/`CURRENT` set as zsh sets them, and the builtins it ends in print their arguments.
-ZSH_DRIVER = r"""
-compdef() { print -r -- "COMPDEF $*" >> $REGISTERED }
-compadd() { while (( $# )) && [[ $1 != -- ]]; do shift; done; shift; print -rl -- "$@" }
-compset() { : }
-_files() { print -r -- "<files>" }
-source $SCRIPT
-words=(${(z)LINE})
-[[ $LINE == *' ' ]] && words+=('')
-CURRENT=${#words}
-_pulumi_audited
-"""
+# zsh completes only inside its line editor: this types the line and a TAB into an
+# interactive zsh in a pseudo-terminal (zsh/zpty) and prints the matches zsh accepted.
+ZSH_CAPTURE = Path(__file__).resolve().parent / "zsh_capture.zsh"
+
+
+def shell_path(name: str) -> str:
+    """The shell's path; a missing shell fails the test (it must not pass by skipping)."""
+    try:
+        return which(name)
+    except AssertionError:
+        raise AssertionError(
+            f"{name} is not installed: `make setup` installs zsh and fish with apt-get"
+        ) from None
 
 
 def shell_env(sandbox, tmp_path: Path, *, upcoming: bool) -> dict[str, str]:
@@ -85,16 +85,21 @@ def complete(
     """The candidates `shell` offers for `line` (cursor at its end), without descriptions."""
     env = shell_env(sandbox, tmp_path, upcoming=upcoming)
     script = SCRIPTS / SCRIPT_FILES[shell]
-    env.update(SCRIPT=str(script), LINE=line, REGISTERED=str(tmp_path / "registered"))
+    env.update(SCRIPT=str(script), LINE=line)
     if shell == "bash":
         prelude = "alias pulumi=pulumi-audited\n" if alias else ""
-        argv = [which("bash"), "--norc", "--noprofile", "-c", prelude + BASH_DRIVER]
+        argv = [shell_path("bash"), "--norc", "--noprofile", "-c", prelude + BASH_DRIVER]
     elif shell == "zsh":
-        prelude = "alias pulumi=pulumi-audited\n" if alias else ""
-        argv = [which("zsh"), "-f", "-c", prelude + ZSH_DRIVER]
+        prelude = "alias pulumi=pulumi-audited" if alias else ""
+        argv = [shell_path("zsh"), "-f", str(ZSH_CAPTURE), str(script), prelude, line]
     else:
         prelude = "alias pulumi pulumi-audited; " if alias else ""
-        argv = [which("fish"), "--no-config", "-c", prelude + 'source $SCRIPT; complete -C "$LINE"']
+        argv = [
+            shell_path("fish"),
+            "--no-config",
+            "-c",
+            prelude + 'source $SCRIPT; complete -C "$LINE"',
+        ]
     output = run_shell(argv, env, sandbox.project)
     return [line.split("\t", 1)[0] for line in output.splitlines() if line]
 
@@ -193,7 +198,7 @@ def test_shell_init_output_sets_up_the_alias_and_completion(sandbox, tmp_path, s
         ],
     }[shell]
     env = {**sandbox.env, "INIT": str(tmp_path / "init")}
-    output = run_shell([which(check[0]), *check[1:]], env, sandbox.project)
+    output = run_shell([shell_path(check[0]), *check[1:]], env, sandbox.project)
     expected = {
         "bash": [
             "alias pulumi='pulumi-audited'",
@@ -262,7 +267,7 @@ def test_without_the_alias_bash_registers_nothing_for_pulumi(sandbox):
     script = SCRIPTS / SCRIPT_FILES["bash"]
     output = run_shell(
         [
-            which("bash"),
+            shell_path("bash"),
             "--norc",
             "--noprofile",
             "-c",
@@ -275,28 +280,28 @@ def test_without_the_alias_bash_registers_nothing_for_pulumi(sandbox):
     assert output.splitlines() == ["none", "none"]
 
 
-def test_without_the_alias_zsh_registers_nothing_for_pulumi(sandbox, tmp_path):
-    registered = tmp_path / "registered"
+def test_without_the_alias_zsh_registers_nothing_for_pulumi(sandbox):
     script = SCRIPTS / SCRIPT_FILES["zsh"]
-    run_shell(
+    show = "print -r -- ${_comps[pulumi]:-none} ${_comps[pulumi-audited]:-none}"
+    output = run_shell(
         [
-            which("zsh"),
+            shell_path("zsh"),
             "-f",
             "-c",
-            f'compdef() {{ print -r -- "$*" >> {registered} }}; source {script}; '
-            f"alias pulumi=/usr/bin/other; source {script}",
+            f"autoload -Uz compinit && compinit -u -D; source {script}; {show}; "
+            f"alias pulumi=/usr/bin/other; source {script}; {show}",
         ],
         sandbox.env,
         sandbox.project,
     )
-    assert registered.read_text().splitlines() == ["_pulumi_audited pulumi-audited"] * 2
+    assert output.splitlines() == ["none _pulumi_audited"] * 2
 
 
 def test_without_the_alias_fish_registers_nothing_for_pulumi(sandbox):
     script = SCRIPTS / SCRIPT_FILES["fish"]
     output = run_shell(
         [
-            which("fish"),
+            shell_path("fish"),
             "--no-config",
             "-c",
             f"source {script}; complete -c pulumi; function pulumi; echo other; end; "
@@ -375,3 +380,11 @@ def test_a_broken_command_line_answers_the_error_directive(sandbox):
     result = sandbox.run("audit", "__complete-audit", "--", "log", "--limit", "x", "")
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().splitlines()[-1] in (":1", ":4")
+
+
+def test_zsh_with_complete_aliases_completes_the_alias_itself(sandbox):
+    # With this option zsh looks up the completion of `pulumi`, not of what it stands for.
+    prelude = "alias pulumi=pulumi-audited; setopt complete_aliases"
+    script = SCRIPTS / SCRIPT_FILES["zsh"]
+    argv = [shell_path("zsh"), "-f", str(ZSH_CAPTURE), str(script), prelude, "pulumi st"]
+    assert run_shell(argv, sandbox.env, sandbox.project).splitlines() == ["stack", "state"]
