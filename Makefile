@@ -10,13 +10,14 @@ test: setup lint
 
 setup: $(VENV)/.installed shells
 
-# The completion tests run the real zsh and fish (bash is already there). On a fresh Debian
-# machine (CI runs as root, without stdin) they come from apt; nothing is done when present.
-TEST_SHELLS := zsh fish
+# The completion tests run the real zsh and fish (bash is already there), and bash with the
+# bash-completion package too. On a fresh Debian machine (CI runs as root, without stdin) they
+# come from apt; nothing is done when they are present.
 shells:
-	@missing=""; for shell in $(TEST_SHELLS); do \
+	@missing=""; for shell in zsh fish; do \
 		command -v $$shell >/dev/null 2>&1 || missing="$$missing $$shell"; \
 	done; \
+	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing for the completion tests"; \
 		apt-get update -qq </dev/null && \

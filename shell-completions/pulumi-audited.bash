@@ -48,6 +48,11 @@ _pulumi_audited_complete() {
         return 0
     fi
     COMPREPLY=("${candidates[@]}")
+    if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+        # bash replaces only what follows the last `:` (pulumi's config keys have one).
+        local colon_prefix=${cur%"${cur##*:}"}
+        COMPREPLY=("${COMPREPLY[@]#"$colon_prefix"}")
+    fi
     (( directive & 2 )) && compopt -o nospace 2>/dev/null
     if (( ${#COMPREPLY[@]} == 0 && (directive & 4) == 0 )); then
         compopt -o default 2>/dev/null  # nothing to offer: let bash complete file names

@@ -29,13 +29,17 @@ from pulumi_audited.viewer.cli import audit
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "shell-completions"
 REAL_SHELLS = ("bash", "zsh", "fish")
+# Most bash users have the bash-completion package loaded, which changes how words are split.
+BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")
+SHELL_SETUPS = ("bash", "bash+bash-completion", "zsh", "fish")
 
 # Finds the function `complete -F` registered, and calls it as bash's programmable
 # completion would: COMP_WORDS split at blanks, the cursor at the end of the line.
 BASH_DRIVER = r"""
+[[ -n $BASH_COMPLETION ]] && source "$BASH_COMPLETION"
 source "$SCRIPT"
-read -ra COMP_WORDS <<<"$LINE"
-[[ $LINE == *' ' ]] && COMP_WORDS+=('')
+read -ra COMP_WORDS <<<"${LINE//=/ = }"  # bash splits words at `=` too (COMP_WORDBREAKS)
+[[ $LINE == *[' ='] ]] && COMP_WORDS+=('')
 COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
 COMP_LINE=$LINE
 COMP_POINT=${#LINE}
@@ -84,9 +88,12 @@ def complete(
 ) -> list[str]:
     """The candidates `shell` offers for `line` (cursor at its end), without descriptions."""
     env = shell_env(sandbox, tmp_path, upcoming=upcoming)
-    script = SCRIPTS / SCRIPT_FILES[shell]
+    script = SCRIPTS / SCRIPT_FILES[shell.split("+")[0]]
     env.update(SCRIPT=str(script), LINE=line)
-    if shell == "bash":
+    if shell.startswith("bash"):
+        if shell == "bash+bash-completion":
+            assert BASH_COMPLETION.is_file(), "bash-completion is missing: `make setup` installs it"
+            env["BASH_COMPLETION"] = str(BASH_COMPLETION)
         prelude = "alias pulumi=pulumi-audited\n" if alias else ""
         argv = [shell_path("bash"), "--norc", "--noprofile", "-c", prelude + BASH_DRIVER]
     elif shell == "zsh":
@@ -216,26 +223,26 @@ def test_shell_init_output_sets_up_the_alias_and_completion(sandbox, tmp_path, s
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("shell", REAL_SHELLS)
+@pytest.mark.parametrize("shell", SHELL_SETUPS)
 def test_audit_subcommands(sandbox, tmp_path, shell, no_new_records):
     offered = complete(shell, "pulumi-audited audit l", sandbox, tmp_path)
     assert sorted(offered) == visible_subcommands("l") == ["log"]
 
 
-@pytest.mark.parametrize("shell", REAL_SHELLS)
+@pytest.mark.parametrize("shell", SHELL_SETUPS)
 def test_audit_option_names(sandbox, tmp_path, shell, no_new_records):
     offered = complete(shell, "pulumi-audited audit log --st", sandbox, tmp_path, upcoming=True)
     assert "--stack" in offered
     assert all(option.startswith("--st") for option in offered), offered
 
 
-@pytest.mark.parametrize("shell", REAL_SHELLS)
+@pytest.mark.parametrize("shell", SHELL_SETUPS)
 def test_audit_option_choices(sandbox, tmp_path, shell, no_new_records):
     offered = complete(shell, "pulumi-audited audit export --format ", sandbox, tmp_path)
     assert sorted(offered) == option_choices("export", "--format")
 
 
-@pytest.mark.parametrize("shell", REAL_SHELLS)
+@pytest.mark.parametrize("shell", SHELL_SETUPS)
 def test_an_option_value_after_equals(sandbox, tmp_path, shell, no_new_records):
     first = option_choices("export", "--format")[0]
     offered = complete(
@@ -246,7 +253,7 @@ def test_an_option_value_after_equals(sandbox, tmp_path, shell, no_new_records):
     assert prefix + first in offered
 
 
-@pytest.mark.parametrize("shell", REAL_SHELLS)
+@pytest.mark.parametrize("shell", SHELL_SETUPS)
 def test_other_first_words_go_to_pulumi(sandbox, tmp_path, shell, no_new_records):
     assert sorted(complete(shell, "pulumi-audited st", sandbox, tmp_path)) == ["stack", "state"]
     assert sandbox.standin_events("start"), "the stand-in's __complete was not asked"
@@ -255,7 +262,7 @@ def test_other_first_words_go_to_pulumi(sandbox, tmp_path, shell, no_new_records
     assert complete(shell, "pulumi-audited au", sandbox, tmp_path) == ["audit"]
 
 
-@pytest.mark.parametrize("shell", REAL_SHELLS)
+@pytest.mark.parametrize("shell", SHELL_SETUPS)
 def test_aliased_pulumi_completes_like_the_shim(sandbox, tmp_path, shell, no_new_records):
     offered = complete(shell, "pulumi st", sandbox, tmp_path, alias=True)
     assert sorted(offered) == ["stack", "state"]
@@ -323,7 +330,7 @@ def recorded_runs(sandbox) -> list[dict]:
     return records
 
 
-@pytest.mark.parametrize("shell", REAL_SHELLS)
+@pytest.mark.parametrize("shell", SHELL_SETUPS)
 def test_stack_values_come_from_the_log(sandbox, tmp_path, shell, recorded_runs, no_new_records):
     stacks = {record["stack"] for record in recorded_runs}
     assert len(stacks) == 2, stacks
@@ -331,7 +338,7 @@ def test_stack_values_come_from_the_log(sandbox, tmp_path, shell, recorded_runs,
     assert sorted(offered) == sorted(stacks)
 
 
-@pytest.mark.parametrize("shell", REAL_SHELLS)
+@pytest.mark.parametrize("shell", SHELL_SETUPS)
 def test_show_offers_run_ids(sandbox, tmp_path, shell, recorded_runs, no_new_records):
     run_ids = {record["run_id"] for record in recorded_runs}
     offered = complete(shell, "pulumi-audited audit show ", sandbox, tmp_path, upcoming=True)
