@@ -395,3 +395,20 @@ def test_zsh_with_complete_aliases_completes_the_alias_itself(sandbox):
     script = SCRIPTS / SCRIPT_FILES["zsh"]
     argv = [shell_path("zsh"), "-f", str(ZSH_CAPTURE), str(script), prelude, "pulumi st"]
     assert run_shell(argv, sandbox.env, sandbox.project).splitlines() == ["stack", "state"]
+
+
+def test_fish_completes_a_hand_written_pulumi_function_that_runs_the_shim(sandbox):
+    # `alias` makes a function that wraps pulumi-audited; this one does not say so.
+    script = SCRIPTS / SCRIPT_FILES["fish"]
+    output = run_shell(
+        [
+            shell_path("fish"),
+            "--no-config",
+            "-c",
+            f"function pulumi; pulumi-audited $argv; end; source {script}; "
+            'complete -C "pulumi st"; complete -C "pulumi audit l"',
+        ],
+        sandbox.env,
+        sandbox.project,
+    )
+    assert [line.split("\t")[0] for line in output.splitlines()] == ["stack", "state", "log"]
