@@ -3,12 +3,31 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint bench setup clean
+.PHONY: test lint bench setup shells completions clean
 
 test: setup lint
 	$(BIN)/pytest
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed shells
+
+# The completion tests run the real zsh and fish (bash is already there), and bash with the
+# bash-completion package too. On a fresh Debian machine (CI runs as root, without stdin) they
+# come from apt; nothing is done when they are present.
+shells:
+	@missing=""; for shell in zsh fish; do \
+		command -v $$shell >/dev/null 2>&1 || missing="$$missing $$shell"; \
+	done; \
+	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing for the completion tests"; \
+		apt-get update -qq </dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$$missing </dev/null; \
+	fi
+
+# Regenerates shell-completions/ from the click app; a test fails while it is stale.
+completions: $(VENV)/.installed
+	$(BIN)/python -m pulumi_audited.completion --write shell-completions
 
 # pip itself is upgraded first: since 25.x its console scripts no longer import `re`,
 # which is 5 ms of the shim's start-up on every pulumi command. Python 3.11's venv ships
@@ -28,6 +47,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/shim_overhead.py
+	$(BIN)/python benchmarks/completion_delay.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

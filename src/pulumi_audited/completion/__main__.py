@@ -1,0 +1,5 @@
+import sys
+
+from pulumi_audited.completion import main
+
+sys.exit(main())
