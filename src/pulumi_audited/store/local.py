@@ -74,7 +74,7 @@ class LocalLog:
                 if record.get("time") is None:
                     record["time"] = format_time(time.time_ns())
                 path = os.path.join(self.folder, day_file_name(record["time"]))
-                self._append_locked(path, record)
+                self._append_locked(path, [record])
         except StoreError:
             raise
         except OSError as error:
@@ -84,24 +84,6 @@ class LocalLog:
     def _make_folder(self) -> None:
         if not os.path.isdir(self.folder):
             os.makedirs(self.folder, mode=0o700, exist_ok=True)
-
-    def _append_locked(self, path: str, record: dict) -> None:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            if size and _read_at(fd, size - 1, 1) != b"\n":
-                # The previous writer died mid-line (crash, full disk): end that fragment so it
-                # stays one bad line instead of corrupting this record.
-                _write_all(fd, b"\n", size)
-                size += 1
-            previous = _last_record_line(fd, size) if size else self._last_line_before(path)
-            line = _chained_line(record, previous)
-            _write_all(fd, line, size)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if size == 0:
-            _fsync_folder(self.folder)
 
     def append_many(self, records: list[dict]) -> None:
         """Append records that already carry their `time`, in time order, under one lock and
@@ -114,17 +96,21 @@ class LocalLog:
                 for record in records:
                     by_day.setdefault(day_file_name(record["time"]), []).append(record)
                 for name in sorted(by_day):
-                    self._append_day_locked(os.path.join(self.folder, name), by_day[name])
+                    self._append_locked(os.path.join(self.folder, name), by_day[name])
         except StoreError:
             raise
         except OSError as error:
             raise StoreError(f"cannot write to {self.folder}: {error.strerror or error}") from None
 
-    def _append_day_locked(self, path: str, records: list[dict]) -> None:
+    def _append_locked(self, path: str, records: list[dict]) -> None:
+        """Chain `records` onto the day file at `path` and append them with one write and one
+        fsync. The caller holds the lock."""
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             size = os.fstat(fd).st_size
             if size and _read_at(fd, size - 1, 1) != b"\n":
+                # The previous writer died mid-line (crash, full disk): end that fragment so it
+                # stays one bad line instead of corrupting these records.
                 _write_all(fd, b"\n", size)
                 size += 1
             previous = _last_record_line(fd, size) if size else self._last_line_before(path)
@@ -137,6 +123,8 @@ class LocalLog:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if size == 0:
+            _fsync_folder(self.folder)
 
     def _last_line_before(self, path: str) -> bytes | None:
         """The last record line of the newest day file before `path`: a new day links to it."""
