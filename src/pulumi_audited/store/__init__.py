@@ -5,19 +5,24 @@ A store is opened from the log location: a path or `file://` URL today.
 
 from pulumi_audited.store.errors import StoreError
 
-__all__ = ["StoreError", "open_store"]
+__all__ = ["StoreError", "local_folder", "open_store"]
+
+
+def local_folder(location: str) -> str:
+    """The folder a log location names (a path or file:// URL); StoreError for other kinds."""
+    if "://" not in location:
+        return location
+    scheme = location.split("://", 1)[0]
+    if scheme != "file":
+        raise StoreError(
+            f"unsupported log location {location!r}: this version keeps the log in a local "
+            "folder (a path or file:// URL)"
+        )
+    return location[len("file://") :]
 
 
 def open_store(location: str, *, lock_timeout: float = 10.0):
-    """The store for `location` (a folder path or file:// URL)."""
-    if "://" in location:
-        scheme = location.split("://", 1)[0]
-        if scheme != "file":
-            raise StoreError(
-                f"unsupported log location {location!r}: this version writes to a local folder "
-                "(a path or file:// URL)"
-            )
-        location = location[len("file://") :]
+    """The store that appends to the log at `location`."""
     from pulumi_audited.store.local import LocalLog
 
-    return LocalLog(location, lock_timeout=lock_timeout)
+    return LocalLog(local_folder(location), lock_timeout=lock_timeout)

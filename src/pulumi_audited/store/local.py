@@ -40,6 +40,26 @@ def is_day_file(name: str) -> bool:
     )
 
 
+def list_day_files(folder: str, first: str | None = None, last: str | None = None) -> list[str]:
+    """Paths of the day files in `folder`, oldest first; with `first`/`last` (YYYY-MM-DD,
+    inclusive) only those days. A missing folder has none."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise StoreError(f"cannot read the log folder {folder}: {error.strerror}") from None
+    found = []
+    for name in sorted(names):
+        if not is_day_file(name):
+            continue
+        day = name[: -len(SUFFIX)]
+        if (first is not None and day < first) or (last is not None and day > last):
+            continue
+        found.append(os.path.join(folder, name))
+    return found
+
+
 class LocalLog:
     def __init__(self, folder: str, *, lock_timeout: float = 10.0) -> None:
         self.folder = folder
@@ -51,15 +71,7 @@ class LocalLog:
 
     def day_files(self) -> list[str]:
         """Paths of the day files, oldest first."""
-        try:
-            names = os.listdir(self.folder)
-        except FileNotFoundError:
-            return []
-        except OSError as error:
-            raise StoreError(
-                f"cannot read the log folder {self.folder}: {error.strerror}"
-            ) from None
-        return [os.path.join(self.folder, name) for name in sorted(names) if is_day_file(name)]
+        return list_day_files(self.folder)
 
     def append(self, record: dict) -> dict:
         """Stamp `time` (when empty) and `prev` under the lock, then append and fsync the line.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from pulumi_audited.store import local_folder
 from pulumi_audited.store.errors import StoreError
-from pulumi_audited.store.local import SUFFIX, is_day_file
+from pulumi_audited.store.local import SUFFIX, list_day_files
 
 
 class DayFile:
@@ -52,33 +53,9 @@ class LocalReader:
         self.location = folder
 
     def partitions(self, first: str | None = None, last: str | None = None) -> list[DayFile]:
-        try:
-            names = os.listdir(self.location)
-        except FileNotFoundError:
-            return []
-        except OSError as error:
-            raise StoreError(
-                f"cannot read the log folder {self.location}: {error.strerror}"
-            ) from None
-        found = []
-        for name in sorted(names):
-            if not is_day_file(name):
-                continue
-            day = name[: -len(SUFFIX)]
-            if (first is not None and day < first) or (last is not None and day > last):
-                continue
-            found.append(DayFile(os.path.join(self.location, name)))
-        return found
+        return [DayFile(path) for path in list_day_files(self.location, first, last)]
 
 
 def open_reader(location: str) -> LocalReader:
     """The readable store for a log location (a folder path or file:// URL)."""
-    if "://" in location:
-        scheme = location.split("://", 1)[0]
-        if scheme != "file":
-            raise StoreError(
-                f"cannot read the log at {location!r}: this version reads a local folder "
-                "(a path or file:// URL)"
-            )
-        location = location[len("file://") :]
-    return LocalReader(location)
+    return LocalReader(local_folder(location))
