@@ -20,8 +20,14 @@ def line_hash(line: bytes) -> str:
     return sha256(line).hexdigest()
 
 
+# How every record line begins: the writer's JSON is canonical (fixed key order, compact).
+RECORD_PREFIX = b'{"schema":"pulumi-audited/'
+
+
 def parse_record_line(line: bytes) -> dict | None:
     """The record on `line`, or None when the line is not a pulumi-audited record."""
+    if not line.startswith(b"{"):
+        return None
     try:
         value = fastjson.loads(line)
     except (fastjson.JSONError, RecursionError):

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pulumi_audited.store.base import Partition, ReadableStore
+from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line
 
-_RECORD_START = b'{"schema":"pulumi-audited/'
 _NULL_TAIL = b',"prev":null}'
 _HASH_KEY = b',"prev":"'
 # Fields an end record repeats from its start record unchanged.
@@ -95,7 +94,7 @@ class Report:
 
 def _tail_prev(line: bytes) -> tuple[bool, str | None]:
     """(has the canonical shape, prev) from the line's tail, without parsing JSON."""
-    if not line.startswith(_RECORD_START):
+    if not line.startswith(RECORD_PREFIX):
         return False, None
     if line.endswith(_NULL_TAIL):
         return True, None
@@ -104,20 +103,8 @@ def _tail_prev(line: bytes) -> tuple[bool, str | None]:
     return False, None
 
 
-def parse_line(line: bytes) -> dict | None:
-    if not line.startswith(b"{"):
-        return None
-    try:
-        value = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    if isinstance(value, dict) and str(value.get("schema", "")).startswith("pulumi-audited/"):
-        return value
-    return None
-
-
 def _record_id(line: bytes) -> str | None:
-    record = parse_line(line)
+    record = parse_record_line(line)
     return str(record.get("id")) if record and record.get("id") is not None else None
 
 
@@ -141,7 +128,7 @@ def _records(partitions: list[Partition], report: Report | None):
     for partition, number, line, complete in _walk(partitions):
         shaped, prev = _tail_prev(line)
         if not shaped:
-            record = parse_line(line)
+            record = parse_record_line(line)
             if record is None:
                 if complete or line.strip():
                     yield None, Place(partition.location, number), line, None, None
@@ -206,7 +193,7 @@ def _second_pass(partitions: list[Partition], breaks: list[Break]) -> _Seen:
     run_ids = set()
     for item in breaks:
         for line in (item.line, item.before_line):
-            record = parse_line(line) if line else None
+            record = parse_record_line(line) if line else None
             if record and record.get("run_id"):
                 run_ids.add(record["run_id"])
     run_id_at = len(b'{"schema":"pulumi-audited/1","id":"01a1fcd1-fc88-76ce-972f-7b368b3df8b3",')
@@ -220,7 +207,7 @@ def _second_pass(partitions: list[Partition], breaks: list[Break]) -> _Seen:
         if prev in referenced:
             seen.referenced_by.setdefault(prev, []).append(ordinal)
         if run_ids and line[run_id_at + 10 : run_id_at + 46].decode("ascii", "replace") in run_ids:
-            record = parse_line(line)
+            record = parse_record_line(line)
             if record is not None:
                 seen.partners.setdefault(str(record.get("run_id")), []).append(record)
     return seen
@@ -356,7 +343,7 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
             )
             reported_corrupt.update((p.location, p.line) for p in item.corrupt_between)
             continue
-        before_record = parse_line(item.before_line) if item.before_line else None
+        before_record = parse_record_line(item.before_line) if item.before_line else None
         before = _named(item.before, item.before_line)
         why = _self_inconsistency(before_record, seen)
         if why is not None and not by_ordinal.get(item.before_ordinal):

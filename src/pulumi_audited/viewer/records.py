@@ -8,15 +8,14 @@ every corrupt or foreign line is counted and none is dropped silently.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
 from pulumi_audited.errors import warn
 from pulumi_audited.store.base import Partition
+from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line
 from pulumi_audited.viewer.shape_cache import ShapeCache
 
-RECORD_START = b'{"schema":"pulumi-audited/'
-_LINE_START = b"\n" + RECORD_START
+_LINE_START = b"\n" + RECORD_PREFIX
 
 
 class Damage:
@@ -38,21 +37,9 @@ class Damage:
             )
 
 
-def parse_record(line: bytes) -> dict | None:
-    if not line.startswith(b"{"):
-        return None
-    try:
-        value = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    if isinstance(value, dict) and str(value.get("schema", "")).startswith("pulumi-audited/"):
-        return value
-    return None
-
-
 def _looks_clean(data: bytes) -> bool:
     """Every line starts like a record and the file ends with a newline."""
-    if not data.endswith(b"\n") or not data.startswith(RECORD_START):
+    if not data.endswith(b"\n") or not data.startswith(RECORD_PREFIX):
         return False
     return data.count(b"\n") == data.count(_LINE_START) + 1
 
@@ -121,12 +108,12 @@ def partition_records(
                 item
                 for item in candidates
                 if all(any(n in item[1] for n in g) for g in needle_groups)
-                or not (item[1].startswith(RECORD_START) and item[1].endswith(b"}"))
+                or not (item[1].startswith(RECORD_PREFIX) and item[1].endswith(b"}"))
             ]
     if newest_first:
         candidates.reverse()
     for number, line, complete in candidates:
-        record = parse_record(line)
+        record = parse_record_line(line)
         if record is not None:
             yield record
         elif complete or line.strip():

@@ -7,11 +7,12 @@ import time
 
 import click
 
+from pulumi_audited.store.chain import parse_record_line
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
 from pulumi_audited.viewer.formats import OUTCOME_COLOURS, Terminal, json_line, table, tsv_line
 from pulumi_audited.viewer.query import run_matches, select_runs
-from pulumi_audited.viewer.records import Damage, parse_record
+from pulumi_audited.viewer.records import Damage
 from pulumi_audited.viewer.runs import Run
 
 HEADER = ("TIME", "USER", "STACK", "COMMAND", "OUTCOME", "DURATION", "EXIT", "SOURCE IP", "RUN")
@@ -148,7 +149,7 @@ def _follow(store, filters, terminal: Terminal, as_json: bool, tail: _Tail, dama
                 for number, line in tail.new_lines(partition):
                     run = _follow_record(line, starts, filters)
                     if run is None:
-                        if parse_record(line) is None and line.strip():
+                        if parse_record_line(line) is None and line.strip():
                             damage.add(partition.location, number)
                         continue
                     for shown in render_runs([run], terminal, as_json):
@@ -160,7 +161,7 @@ def _follow(store, filters, terminal: Terminal, as_json: bool, tail: _Tail, dama
 
 
 def _follow_record(line: bytes, starts: dict[str, dict], filters) -> Run | None:
-    record = parse_record(line)
+    record = parse_record_line(line)
     if record is None or not filters.invariant_match(record):
         return None
     run_id = str(record.get("run_id") or "")

@@ -7,10 +7,9 @@ import re
 
 import click
 
-from pulumi_audited.store.chain import line_hash
+from pulumi_audited.store.chain import line_hash, parse_record_line
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.formats import OUTCOME_COLOURS, Terminal, json_line
-from pulumi_audited.viewer.records import parse_record
 from pulumi_audited.viewer.runs import Run
 from pulumi_audited.viewer.safe_text import escape
 
@@ -33,14 +32,14 @@ def _previous_record_line(lines: list[bytes], index: int) -> bytes | None:
     """The nearest record line before `index` in this partition; None when there is none
     (the record before it is then the last one of an older partition)."""
     for position in range(index - 1, -1, -1):
-        if parse_record(lines[position]) is not None:
+        if parse_record_line(lines[position]) is not None:
             return lines[position]
     return None
 
 
 def _last_record_line(data: bytes) -> bytes | None:
     for line in reversed(data.split(b"\n")):
-        if parse_record(line) is not None:
+        if parse_record_line(line) is not None:
             return line
     return None
 
@@ -57,7 +56,7 @@ def find_run(store, prefix: str) -> list[Located]:
         while position >= 0:
             number = data.count(b"\n", 0, position) + 1
             line = lines[number - 1]
-            record = parse_record(line)
+            record = parse_record_line(line)
             if record is not None and str(record.get("run_id", "")).startswith(prefix.lower()):
                 located = Located(record, partition.location, number, line)
                 before = _previous_record_line(lines, number - 1) or previous_tail
