@@ -21,10 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from sandbox import sandbox_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 STANDIN = ROOT / "tests" / "standin" / "pulumi"
 SCRIPT = ROOT / "shell-completions" / "pulumi-audited.bash"
-BIN = Path(sys.executable).parent
 
 THROUGH_SHIM = r"""
 source "$SCRIPT"
@@ -49,18 +50,8 @@ CASES = {
 
 
 def environment(root: Path) -> dict[str, str]:
-    (root / "project").mkdir()
-    (root / "project" / "Pulumi.yaml").write_text("name: webapp\nruntime: python\n")
     return {
-        "HOME": str(root / "home"),
-        "PATH": f"{BIN}:/usr/bin:/bin",
-        "XDG_CONFIG_HOME": str(root / "config"),
-        "XDG_DATA_HOME": str(root / "data"),
-        "XDG_CACHE_HOME": str(root / "cache"),
-        "PULUMI_HOME": str(root / "home" / ".pulumi"),
-        "PULUMI_BACKEND_URL": f"file://{root / 'state'}",
-        "PULUMI_AUDITED_LOG": str(root / "log"),
-        "PULUMI_AUDITED_PULUMI": str(STANDIN),
+        **sandbox_environment(root, str(STANDIN)),
         "SCRIPT": str(SCRIPT),
         "STANDIN": str(STANDIN),
     }

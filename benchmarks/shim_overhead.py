@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sandbox import sandbox_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 STANDIN = ROOT / "tests" / "standin" / "pulumi"
 SHIM = Path(sys.executable).parent / "pulumi-audited"
@@ -30,26 +32,6 @@ CASES = {
     "recorded (preview --stack dev)": ["preview", "--stack", "dev"],
     "passthrough (version)": ["version"],
 }
-
-
-def sandbox_environment(root: Path, binary: str) -> dict[str, str]:
-    project = root / "project"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text("name: webapp\nruntime: python\n")
-    env = {
-        "HOME": str(root / "home"),
-        # The stand-in's `#!/usr/bin/env python3` must not go through slow launchers (pyenv's
-        # shell shims add 70 ms) that would drown what is measured.
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "XDG_CONFIG_HOME": str(root / "config"),
-        "XDG_DATA_HOME": str(root / "data"),
-        "XDG_CACHE_HOME": str(root / "cache"),
-        "PULUMI_HOME": str(root / "home" / ".pulumi"),
-        "PULUMI_BACKEND_URL": f"file://{root / 'state'}",
-        "PULUMI_AUDITED_LOG": str(root / "log"),
-        "PULUMI_AUDITED_PULUMI": binary,
-    }
-    return env
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
