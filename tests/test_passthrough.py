@@ -153,3 +153,18 @@ def test_python_dash_m_behaves_like_the_console_script(sandbox):
     )
     assert recorded.returncode == 0, recorded.stderr
     assert [record["phase"] for record in sandbox.records()] == ["start", "end"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["preview", "-s", "dev", "--help=false"],
+        ["env", "run", "org/env", "--", "tool", "--help"],
+        ["stack", "export", "-s", "dev", "--version", "3"],
+    ],
+)
+def test_help_and_version_words_that_are_not_requests_are_recorded(sandbox, args):
+    """The parser decides what -h/--help/--version mean; a look at the words alone misreads
+    `--help=false`, a `--help` meant for the program after `--`, or a command's own --version."""
+    sandbox.run(*args)
+    assert [record["phase"] for record in sandbox.records()] == ["start", "end"]

@@ -87,7 +87,7 @@ def run(argv: list[str]) -> int:
         from pulumi_audited.pulumi.cli import parse
 
         invocation = parse(argv)
-    if _skip_key(invocation) in settings.skip:
+    if invocation.skip_key in settings.skip:
         _exec_pulumi(pulumi, argv, depth)
     return _run_recorded(pulumi, argv, invocation, settings, depth)
 
@@ -113,18 +113,6 @@ def _describe_source(source: str) -> str:
     if source.startswith("env "):
         return source[4:]
     return "the 'pulumi:' setting in " + source.rsplit(":", 1)[0]
-
-
-def _skip_key(invocation) -> str:
-    """The entry of the `skip` setting that covers this command line."""
-    for arg in invocation.args:
-        if arg == "--":
-            break
-        if arg in ("-h", "--help") or arg.startswith("--help="):
-            return "help"
-        if arg == "--version" and not invocation.command:
-            return "version"
-    return invocation.command
 
 
 def _child_environment(depth: int, run_id: str | None) -> dict[bytes, bytes]:

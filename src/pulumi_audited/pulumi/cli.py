@@ -73,8 +73,8 @@ class Invocation:
         "positionals",
         "reveals_secrets",
         "show_secrets",
+        "skip_key",
         "stack",
-        "unrecorded",
         "yes",
     )
 
@@ -95,7 +95,7 @@ class Invocation:
         event: str = "command-none",
         end_event_success: str = "command-none",
         end_event_canceled: str = "command-none",
-        unrecorded: bool = False,
+        skip_key: str = "",
         backend_arg: str | None = None,
         global_flags: dict[str, str | bool] | None = None,
     ):
@@ -114,9 +114,14 @@ class Invocation:
         self.event = event
         self.end_event_success = end_event_success
         self.end_event_canceled = end_event_canceled
-        self.unrecorded = unrecorded
+        self.skip_key = skip_key
         self.backend_arg = backend_arg
         self.global_flags = global_flags if global_flags is not None else {}
+
+    @property
+    def unrecorded(self) -> bool:
+        """Whether the command only prints help, versions or completions."""
+        return self.skip_key in UNRECORDED
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELD_ORDER)
@@ -146,7 +151,7 @@ _FIELD_ORDER = (
     "event",
     "end_event_success",
     "end_event_canceled",
-    "unrecorded",
+    "skip_key",
     "backend_arg",
     "global_flags",
 )
@@ -245,7 +250,7 @@ class _Parser:
             event=event,
             end_event_success=end_success,
             end_event_canceled=end_canceled,
-            unrecorded=self._is_unrecorded(path),
+            skip_key=self._skip_key(path),
             backend_arg=self._backend_arg(path, positionals),
             global_flags=self._global_flags(),
         )
@@ -448,16 +453,16 @@ class _Parser:
                 return "file://~"
         return None
 
-    def _is_unrecorded(self, path: str) -> bool:
-        if path in UNRECORDED:
-            return True
+    def _skip_key(self, path: str) -> str:
+        """The entry of the `skip` setting that covers this command line: "help" for a -h or
+        --help anywhere, "version" for a --version before the command, else the command."""
         first_word = self.path_indices[0] if self.path_indices else len(self.argv)
         for flag in self.flags:
             if flag.name == "help" and flag.is_global and _truthy(flag.value):
-                return True
+                return "help"
             if flag.name == "version" and flag.is_global and flag.index < first_word:
-                return True
-        return False
+                return "version"
+        return path
 
     def _classify(self, path: str, positionals: list[str]) -> tuple[str, str, str, str, bool]:
         """(effect, start event, end event, end event when canceled, reveals secrets)."""
