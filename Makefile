@@ -8,7 +8,20 @@ BIN := $(VENV)/bin
 test: setup lint
 	$(BIN)/pytest
 
-setup: $(VENV)/.installed shells
+setup: $(VENV)/.installed shells $(AZURITE)
+
+# The Azure Blob tests run Azurite, Microsoft's storage emulator, from npm (node comes from apt
+# when missing). SeaweedFS, the S3 server, is a Python dependency of the test extra.
+AZURITE := .tools/node_modules/.bin/azurite-blob
+$(AZURITE):
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing nodejs and npm for Azurite"; \
+		apt-get update -qq </dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			nodejs npm </dev/null; }
+	mkdir -p .tools
+	npm install --silent --no-audit --no-fund --prefix .tools azurite@3
+	touch $@
 
 # The completion tests run the real zsh and fish (bash is already there), and bash with the
 # bash-completion package too. On a fresh Debian machine (CI runs as root, without stdin) they
@@ -50,4 +63,4 @@ bench: setup
 	$(BIN)/python benchmarks/completion_delay.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache

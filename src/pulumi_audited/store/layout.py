@@ -1,0 +1,44 @@
+"""Where records go in a bucket or container: a Hive-style date layout of immutable objects.
+
+    PREFIX/v1/date=YYYY-MM-DD/<record id>.jsonl
+
+One object per record, holding the record's line and a newline. The date is the record's own
+UTC day; the name is its UUIDv7 id, so a listing is in time order across all writers and a
+spooled record always maps to the same key (retries are safe: writes are create-only).
+Records written to a remote store carry `writer` (host and spool) and `seq` (their place in
+that writer's hash chain), so that verify can walk each writer's chain on its own.
+"""
+
+VERSION_FOLDER = "v1"
+DATE_KEY = "date="
+SUFFIX = ".jsonl"
+
+
+def root(prefix: str) -> str:
+    """`PREFIX/v1/` (or `v1/` without a prefix)."""
+    return f"{prefix.strip('/')}/{VERSION_FOLDER}/".lstrip("/")
+
+
+def day_prefix(prefix: str, day: str) -> str:
+    """`PREFIX/v1/date=2026-11-21/`."""
+    return f"{root(prefix)}{DATE_KEY}{day}/"
+
+
+def object_key(prefix: str, record: dict) -> str:
+    """The key of a record: its day from `time`, its name from `id`."""
+    return f"{day_prefix(prefix, record['time'][:10])}{record['id']}{SUFFIX}"
+
+
+def day_of_prefix(common_prefix: str) -> str | None:
+    """`2026-11-21` from `PREFIX/v1/date=2026-11-21/`; None for anything else."""
+    folder = common_prefix.rstrip("/").rsplit("/", 1)[-1]
+    if not folder.startswith(DATE_KEY):
+        return None
+    day = folder[len(DATE_KEY) :]
+    if len(day) == 10 and day[4] == "-" and day[7] == "-" and day.replace("-", "").isdigit():
+        return day
+    return None
+
+
+def is_record_key(key: str) -> bool:
+    return key.endswith(SUFFIX)
