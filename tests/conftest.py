@@ -131,3 +131,39 @@ def which(name: str) -> str:
     if not found:
         raise AssertionError(f"{name} is required by this test and is not installed")
     return found
+
+
+# Real storage servers, started once per test session on free 127.0.0.1 ports.
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory):
+    from servers import SeaweedFS
+
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory):
+    from servers import Azurite
+
+    server = Azurite(tmp_path_factory.mktemp("azurite")).start()
+    yield server
+    server.stop()
+
+
+_bucket_numbers = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def s3_bucket(seaweedfs) -> str:
+    """A fresh, empty bucket on the session's SeaweedFS."""
+    return seaweedfs.create_bucket(f"audit-{next(_bucket_numbers)}")
+
+
+@pytest.fixture
+def azure_container(azurite) -> str:
+    """A fresh, empty container on the session's Azurite."""
+    return azurite.create_container(f"audit-{next(_bucket_numbers)}")
