@@ -60,7 +60,8 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path, deadline: float = 
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited with {process.returncode}:\n{log.read_text()}")
+            output = log.read_text()
+            raise RuntimeError(f"{url}: server exited with {process.returncode}:\n{output}")
         try:
             urllib.request.urlopen(url, timeout=1).close()
             return
