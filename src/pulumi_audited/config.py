@@ -29,6 +29,8 @@ DEFAULTS: dict[str, object] = {
     "pulumi": None,
     "skip": list(DEFAULT_SKIP),
     "lock_timeout": 10.0,
+    "remote_timeout": 10.0,
+    "ship_wait": 2.0,
 }
 
 ENVIRONMENT = {
@@ -37,7 +39,11 @@ ENVIRONMENT = {
     "pulumi": "PULUMI_AUDITED_PULUMI",
     "skip": "PULUMI_AUDITED_SKIP",
     "lock_timeout": "PULUMI_AUDITED_LOCK_TIMEOUT",
+    "remote_timeout": "PULUMI_AUDITED_REMOTE_TIMEOUT",
+    "ship_wait": "PULUMI_AUDITED_SHIP_WAIT",
 }
+
+_SECONDS = ("lock_timeout", "remote_timeout", "ship_wait")
 
 
 class ConfigError(ShimError):
@@ -71,6 +77,18 @@ class Settings:
     @property
     def lock_timeout(self) -> float:
         return self.values["lock_timeout"]  # type: ignore[return-value]
+
+    @property
+    def remote_timeout(self) -> float:
+        """Seconds a remote store may take to answer one request (and, under on_failure:
+        block, to acknowledge the start record)."""
+        return self.values["remote_timeout"]  # type: ignore[return-value]
+
+    @property
+    def ship_wait(self) -> float:
+        """Seconds the shim may wait, after pulumi ends, for a running shipper to ship the
+        end record; 0 never waits."""
+        return self.values["ship_wait"]  # type: ignore[return-value]
 
 
 def load_settings(start_dir: str, environ: os._Environ | dict[str, str]) -> Settings:
@@ -164,11 +182,11 @@ def _from_environment(key: str, variable: str, raw: str) -> object:
     value: object = raw
     if key == "skip":
         value = [item.strip() for item in raw.split(",") if item.strip()]
-    elif key == "lock_timeout":
+    elif key in _SECONDS:
         try:
             value = float(raw)
         except ValueError:
-            raise ConfigError(f"{variable}: lock_timeout must be a number of seconds") from None
+            raise ConfigError(f"{variable}: {key} must be a number of seconds") from None
     try:
         return _validate(key, value, os.getcwd())
     except ValueError as error:
@@ -190,9 +208,13 @@ def _validate(key: str, value: object, base_dir: str) -> object:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ValueError("skip must be a list of command paths such as 'version' or 'stack ls'")
         return value
-    if key == "lock_timeout":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ValueError("lock_timeout must be a positive number of seconds")
+    if key in _SECONDS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{key} must be a number of seconds")
+        if key == "ship_wait" and value < 0:
+            raise ValueError("ship_wait must be 0 (never wait) or more seconds")
+        if key != "ship_wait" and value <= 0:
+            raise ValueError(f"{key} must be a positive number of seconds")
         return float(value)
     raise ValueError(f"unknown setting {key!r}")
 

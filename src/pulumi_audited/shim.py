@@ -149,19 +149,29 @@ def _run_recorded(pulumi: str, argv: list[str], invocation, settings, depth: int
     run_id = new_id(started_ns)
     runner = Runner()
     recorder = _Recorder(settings, invocation)
-    if not recorder.write_start(run_id, started_ns) and settings.on_failure == "block":
+    started = recorder.write_start(run_id, started_ns)
+    if started and settings.on_failure == "block" and recorder.spool is not None:
+        started = recorder.confirm_start()
+    if not started and settings.on_failure == "block":
         runner.release()
+        if recorder.start is not None:  # spooled, not acknowledged: say it was not run
+            recorder.write_end(EXIT_SHIM_ERROR << 8, time.monotonic_ns(), [])
+            recorder.ship_in_background(while_pid=None)
         raise ShimError(
             f"pulumi was not run: {recorder.failure} (on_failure: block)", EXIT_SHIM_ERROR
         )
+    recorder.ship_in_background(while_pid=os.getpid())
     began = time.monotonic_ns()
     try:
         child = runner.run(pulumi, _child_argv(pulumi, argv), _child_environment(depth, run_id))
     except OSError as error:
         failure = _start_failure(pulumi, error)
         recorder.write_end(failure.exit_code << 8, began, [])
+        recorder.finish_shipping()
         raise failure from None
-    return recorder.write_end(child.wait_status, began, child.signals)
+    code = recorder.write_end(child.wait_status, began, child.signals)
+    recorder.finish_shipping()
+    return code
 
 
 class _Recorder:
@@ -177,6 +187,8 @@ class _Recorder:
         self.invocation = invocation
         self.start: dict | None = None
         self.failure = ""
+        self.spool = None  # the spool, when the log is remote
+        self.last_spooled: str | None = None
 
     def write_start(self, run_id: str, now_ns: int) -> bool:
         """Build and store the start record; False when it could not be made durable."""
@@ -232,10 +244,69 @@ class _Recorder:
         return exit_code
 
     def _append(self, record: dict) -> None:
+        location = self.settings.log or _default_log()
+        from pulumi_audited.store.spool import Spool, is_remote
+
+        if is_remote(location):
+            if self.spool is None:
+                self.spool = Spool.for_location(location, lock_timeout=self.settings.lock_timeout)
+            self.last_spooled = self.spool.append(record)
+            return
         from pulumi_audited.store import open_store
 
-        location = self.settings.log or _default_log()
         open_store(location, lock_timeout=self.settings.lock_timeout).append(record)
+
+    def confirm_start(self) -> bool:
+        """Under on_failure: block, the remote store must have the start record before pulumi
+        runs; False (with the reason in `failure`) when it did not say so in time."""
+        from pulumi_audited.store.shipper import ship_with_deadline
+
+        reason = ship_with_deadline(self.spool, self.last_spooled, self.settings.remote_timeout)
+        if reason is None:
+            return True
+        self.failure = f"the audit store did not acknowledge the start record: {reason}"
+        return False
+
+    def ship_in_background(self, *, while_pid: int | None) -> None:
+        """Hand the spool to a detached shipper (unless one is at work already). With
+        `while_pid` it stays until that process ends, ready to ship the end record at once."""
+        if self.spool is None or self.last_spooled is None:
+            return
+        from pulumi_audited.store.spool import nudge_shipper
+
+        nudge_shipper(self.spool, timeout=self.settings.remote_timeout, while_pid=while_pid)
+
+    def finish_shipping(self) -> None:
+        """After pulumi: start shipping the end record, wait for it a little when a shipper is
+        warm already, and say so in one line when records are stuck in the spool."""
+        spool = self.spool
+        if spool is None or self.last_spooled is None:
+            return
+        from pulumi_audited.store import spool as spooling
+
+        # Read first: a shipper started now would overwrite a failure with "starting".
+        status = spool.status()
+        self.ship_in_background(while_pid=None)
+        wait = self.settings.ship_wait
+        if wait > 0 and status.get("state") == spooling.READY:
+            status = _wait_until_shipped(spool, self.last_spooled, wait)
+        pending = spool.pending()
+        if not pending:
+            return
+        state = status.get("state")
+        reason = None
+        if state == spooling.FAILED:
+            reason = status.get("error") or "the shipper failed"
+        elif state in (spooling.STARTING, spooling.SHIPPING):
+            silent = time.time() - float(status.get("time") or time.time())
+            if silent >= _STUCK_SECONDS:
+                reason = f"{spool.location} has not answered for {silent:.0f} s"
+        if reason is not None:
+            warn(
+                f"{len(pending)} audit record(s) wait in {spool.pending_folder} for "
+                f"{spool.location}: {reason}; they are shipped by the next run or by "
+                "'pulumi-audited audit sync'"
+            )
 
     def _failed(self, error: Exception, *, note: str | None) -> None:
         """Remember the failure; print it with `note` appended unless `note` is None or the
@@ -252,6 +323,26 @@ class _Recorder:
         self.failure = failure
         if note is not None:
             warn(failure + note)
+
+
+# A shipper silent this long is reported; a healthy one answers within a second.
+_STUCK_SECONDS = 2.0
+
+
+def _wait_until_shipped(spool, name: str, seconds: float) -> dict:
+    """Poll until the pending file `name` is gone, the shipper failed, or `seconds` passed;
+    the shipper's last status."""
+    from pulumi_audited.store.spool import FAILED
+
+    path = os.path.join(spool.pending_folder, name)
+    deadline = time.monotonic() + seconds
+    while True:
+        status = spool.status()
+        if not os.path.exists(path) or status.get("state") == FAILED:
+            return status
+        if time.monotonic() >= deadline:
+            return status
+        time.sleep(0.005)
 
 
 def _where(error: Exception) -> str:

@@ -82,7 +82,7 @@ class LocalLog:
 
         try:
             self._make_folder()
-            with _ExclusiveLock(os.path.join(self.folder, LOCK_NAME), self.lock_timeout):
+            with ExclusiveLock(os.path.join(self.folder, LOCK_NAME), self.lock_timeout):
                 if record.get("time") is None:
                     record["time"] = format_time(time.time_ns())
                 path = os.path.join(self.folder, day_file_name(record["time"]))
@@ -103,7 +103,7 @@ class LocalLog:
         chained exactly as `append` builds them."""
         try:
             self._make_folder()
-            with _ExclusiveLock(os.path.join(self.folder, LOCK_NAME), self.lock_timeout):
+            with ExclusiveLock(os.path.join(self.folder, LOCK_NAME), self.lock_timeout):
                 by_day: dict[str, list[dict]] = {}
                 for record in records:
                     by_day.setdefault(day_file_name(record["time"]), []).append(record)
@@ -136,7 +136,7 @@ class LocalLog:
         finally:
             os.close(fd)
         if size == 0:
-            _fsync_folder(self.folder)
+            fsync_folder(self.folder)
 
     def _last_line_before(self, path: str) -> bytes | None:
         """The last record line of the newest day file before `path`: a new day links to it."""
@@ -215,7 +215,7 @@ def _line_start(fd: int, end: int) -> int:
     return 0
 
 
-def _fsync_folder(folder: str) -> None:
+def fsync_folder(folder: str) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
@@ -228,15 +228,16 @@ def _fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
-class _ExclusiveLock:
+class ExclusiveLock:
     """flock(LOCK_EX) on `path`, polled so that a stuck holder cannot hang pulumi forever."""
 
-    def __init__(self, path: str, timeout: float) -> None:
+    def __init__(self, path: str, timeout: float, what: str = "the audit log") -> None:
         self.path = path
         self.timeout = timeout
+        self.what = what
         self.fd = -1
 
-    def __enter__(self) -> "_ExclusiveLock":
+    def __enter__(self) -> "ExclusiveLock":
         import fcntl
 
         deadline = time.monotonic() + self.timeout
@@ -257,7 +258,7 @@ class _ExclusiveLock:
                 os.close(fd)  # the lock file was removed while we waited: lock the new one
             if time.monotonic() >= deadline:
                 raise StoreError(
-                    f"the audit log is locked by another process (waited {self.timeout:g} s "
+                    f"{self.what} is locked by another process (waited {self.timeout:g} s "
                     f"for {self.path})"
                 )
             time.sleep(pause)

@@ -1,0 +1,233 @@
+"""Shipping spooled records to their remote store: the detached shipper, `audit sync`, and
+the synchronous ship of `on_failure: block`.
+
+Every record goes to a key made from its own content (layout.object_key) with a create-only
+write, so shipping the same record twice, from two processes or after a crash between the
+store's acknowledgement and the spool's removal, stores it once. A pending file is removed
+only after the store acknowledged it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from pulumi_audited import fastjson
+from pulumi_audited.store import layout
+from pulumi_audited.store.errors import StoreError
+from pulumi_audited.store.remote import ObjectStore, open_objects, parse_location
+from pulumi_audited.store.spool import (
+    DONE,
+    FAILED,
+    READY,
+    SHIP_LOCK,
+    SHIPPING,
+    STARTING,
+    Spool,
+)
+
+_WORKERS = 8
+_POLL_SECONDS = 0.025
+_REMOVE_BATCH = 64
+
+
+@dataclass
+class ShipResult:
+    shipped: int = 0  # newly created in the store
+    already: int = 0  # found there already (an earlier attempt had succeeded)
+    remaining: int = 0
+    error: str | None = None
+
+
+def ship_pending(
+    spool: Spool,
+    store: ObjectStore,
+    *,
+    names: list[str] | None = None,
+    progress: Callable[[], None] | None = None,
+) -> ShipResult:
+    """Ship `names` (default: everything pending), oldest first, in parallel; stop at the first
+    failure, leaving what was not acknowledged in the spool."""
+    result = ShipResult()
+    todo = spool.pending() if names is None else names
+    acknowledged: list[str] = []
+    failure: list[str] = []
+    lock = threading.Lock()
+    prefix = parse_location(spool.location).prefix
+
+    def ship(name: str) -> None:
+        if failure:
+            return
+        line = spool.read(name)
+        if line is None:
+            return  # shipped and removed by another process meanwhile
+        try:
+            record = fastjson.loads(line)
+            key = layout.object_key(prefix, record)
+        except (ValueError, KeyError, TypeError):
+            with lock:
+                failure.append(f"{spool.pending_folder}/{name} is not a record; move it aside")
+            return
+        try:
+            created = store.put_new(key, line)
+        except StoreError as error:
+            with lock:
+                failure.append(str(error))
+            return
+        with lock:
+            if created:
+                result.shipped += 1
+            else:
+                result.already += 1
+            acknowledged.append(name)
+            if len(acknowledged) >= _REMOVE_BATCH:
+                spool.remove(acknowledged[:])
+                acknowledged.clear()
+        if progress is not None:
+            progress()
+
+    if len(todo) == 1:
+        ship(todo[0])
+    elif todo:
+        with ThreadPoolExecutor(min(_WORKERS, len(todo))) as pool:
+            list(pool.map(ship, todo))
+    spool.remove(acknowledged)
+    result.error = failure[0] if failure else None
+    result.remaining = len(spool.pending())
+    return result
+
+
+def ship_with_deadline(spool: Spool, name: str, timeout: float) -> str | None:
+    """Ship one record within `timeout` seconds, for `on_failure: block`; the reason it was
+    not acknowledged, or None when it was."""
+    outcome: list[str | None] = []
+
+    def attempt() -> None:
+        try:
+            store = open_objects(spool.location, timeout=timeout)
+            result = ship_pending(spool, store, names=[name])
+            outcome.append(result.error)
+        except StoreError as error:
+            outcome.append(str(error))
+        except Exception as error:  # a bug must not start pulumi unrecorded
+            outcome.append(f"internal error ({type(error).__name__})")
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        return f"{spool.location} did not acknowledge within {timeout:g} s"
+    return outcome[0]
+
+
+# The detached shipper
+
+
+def _try_lock(path: str) -> int | None:
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None) -> int:
+    """Ship until the spool is empty and `while_pid` has ended; 0 when everything went."""
+    shipper = _Shipper(spool, timeout, while_pid)
+    lock_path = os.path.join(spool.folder, SHIP_LOCK)
+    while True:
+        fd = _try_lock(lock_path)
+        if fd is None:
+            return 0  # another shipper has it, and rescans after it lets go
+        try:
+            if not shipper.ship_until_idle():
+                return 1
+        finally:
+            os.close(fd)
+        # What was spooled while we held the lock may have been left to us: look once more.
+        if not spool.pending():
+            return 0
+
+
+class _Shipper:
+    def __init__(self, spool: Spool, timeout: float, while_pid: int | None) -> None:
+        self.spool = spool
+        self.timeout = timeout
+        self.while_pid = while_pid
+        self.store: ObjectStore | None = None
+
+    def ship_until_idle(self) -> bool:
+        """Ship what is pending until nothing is and `while_pid` has ended; False on failure
+        (said in the status file)."""
+        spool = self.spool
+        if self.store is None:
+            spool.write_status(STARTING)
+        ready_said = False
+        while True:
+            names = spool.pending()
+            if names:
+                ready_said = False
+                error = self._ship(names)
+                if error is not None:
+                    spool.write_status(FAILED, error)
+                    return False
+                continue
+            if _alive(self.while_pid):
+                if not ready_said:
+                    spool.write_status(READY)
+                    ready_said = True
+                time.sleep(_POLL_SECONDS)
+                continue
+            spool.write_status(DONE)
+            return True
+
+    def _ship(self, names: list[str]) -> str | None:
+        spool = self.spool
+        try:
+            if self.store is None:
+                self.store = open_objects(spool.location, timeout=self.timeout)
+            spool.write_status(SHIPPING)
+            result = ship_pending(
+                spool, self.store, names=names, progress=lambda: spool.write_status(SHIPPING)
+            )
+        except StoreError as error:
+            return str(error)
+        return result.error
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pulumi-audited-shipper")
+    parser.add_argument("folder")
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--while", dest="while_pid", type=int, default=None)
+    options = parser.parse_args(argv)
+    try:
+        spool = Spool.open_folder(options.folder)
+    except StoreError:
+        return 2
+    try:
+        return run_shipper(spool, timeout=options.timeout, while_pid=options.while_pid)
+    except Exception as error:  # detached: the status file is the only way to tell anyone
+        spool.write_status(FAILED, f"the shipper failed: {type(error).__name__}")
+        return 1

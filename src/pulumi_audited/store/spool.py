@@ -1,0 +1,299 @@
+"""The spool: where records bound for a remote log wait, durable on this machine, until the
+store has acknowledged them.
+
+    <user data dir>/spool/<sha256(location)[:16]>/      0700
+        location            the log location the records are for
+        writer              this writer's chain: "<writer id> <last seq> <last hash>"
+        pending/<seq>.jsonl one record line each, 0600, fsync'd before pulumi starts
+        spool.lock          appends (and removals) hold it
+        ship.lock           held by the one process shipping this spool
+        status              what the last shipper did (JSON), for the shim's one-line report
+
+The spool is also the writer's hash chain: each record gets `writer`, the next `seq` and `prev`
+while the append lock is held, so one machine's records form one chain in the shared store
+whichever process ships them. A pending file is removed only under the append lock, after the
+store acknowledged it, so the chain state is always durable before its record can go.
+
+This module is on the shim's hot path: no imports beyond what the local log already needs.
+"""
+
+import os
+import sys
+import time
+
+from pulumi_audited import fastjson, paths
+from pulumi_audited.store.chain import line_hash
+from pulumi_audited.store.errors import StoreError
+from pulumi_audited.store.local import ExclusiveLock, fsync_folder
+
+REMOTE_PREFIXES = ("s3://", "azblob://")
+PENDING = "pending"
+SUFFIX = ".jsonl"
+_STATE = "writer"
+_LOCATION = "location"
+_APPEND_LOCK = "spool.lock"
+SHIP_LOCK = "ship.lock"
+_STATUS = "status"
+
+# Shipper states, as written to `status`.
+STARTING = "starting"  # loading the cloud SDK, opening the store
+SHIPPING = "shipping"  # a request is under way
+READY = "ready"  # everything shipped; waiting for more while the shim that started it runs
+FAILED = "failed"  # gave up; `error` says why
+DONE = "done"  # everything shipped; exited
+
+
+def is_remote(location: str) -> bool:
+    return location.startswith(REMOTE_PREFIXES)
+
+
+def spool_root() -> str:
+    return os.path.join(paths.user_data_dir(), "spool")
+
+
+def spool_folder(location: str) -> str:
+    return os.path.join(spool_root(), line_hash(location.encode())[:16])
+
+
+class Spool:
+    def __init__(self, folder: str, location: str, *, lock_timeout: float = 10.0) -> None:
+        self.folder = folder
+        self.location = location
+        self.lock_timeout = lock_timeout
+        self.pending_folder = os.path.join(folder, PENDING)
+
+    @classmethod
+    def for_location(cls, location: str, *, lock_timeout: float = 10.0) -> "Spool":
+        return cls(spool_folder(location), location, lock_timeout=lock_timeout)
+
+    @classmethod
+    def open_folder(cls, folder: str) -> "Spool":
+        """An existing spool, its location read from the folder."""
+        try:
+            with open(os.path.join(folder, _LOCATION), encoding="utf-8") as handle:
+                location = handle.read().strip()
+        except OSError as error:
+            raise StoreError(f"{folder} is not a spool: {error.strerror}") from None
+        return cls(folder, location)
+
+    # Appending
+
+    def append(self, record: dict) -> str:
+        """Chain `record` onto this writer's chain and make it durable; its pending file name.
+
+        Raises StoreError when it could not be made durable."""
+        from pulumi_audited.record import format_time
+
+        try:
+            self._prepare()
+            with self._lock():
+                writer, seq, previous = self._chain_head()
+                if record.get("time") is None:
+                    record["time"] = format_time(time.time_ns())
+                record.pop("prev", None)
+                record["writer"] = writer
+                record["seq"] = seq + 1
+                record["prev"] = previous
+                line = fastjson.dumps(record).encode("ascii") + b"\n"
+                name = pending_name(seq + 1)
+                _write_new(os.path.join(self.pending_folder, name), line)
+                fsync_folder(self.pending_folder)
+                self._write_state(writer, seq + 1, line_hash(line[:-1]))
+        except StoreError:
+            raise
+        except OSError as error:
+            raise StoreError(
+                f"cannot write to the spool {self.folder}: {error.strerror or error}"
+            ) from None
+        return name
+
+    def _prepare(self) -> None:
+        if os.path.isdir(self.pending_folder):
+            return
+        os.makedirs(self.pending_folder, mode=0o700, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        location_file = os.path.join(self.folder, _LOCATION)
+        if not os.path.exists(location_file):
+            _replace(location_file, self.location.encode() + b"\n")
+
+    def _lock(self) -> ExclusiveLock:
+        return ExclusiveLock(
+            os.path.join(self.folder, _APPEND_LOCK), self.lock_timeout, "the spool"
+        )
+
+    def _chain_head(self) -> tuple[str, int, str | None]:
+        """(writer id, last seq, hash of the last line) for the next record. The state file is
+        written after each pending file: a crash in between leaves a pending file the state
+        does not know yet, so follow the pending files past it."""
+        try:
+            with open(os.path.join(self.folder, _STATE), encoding="ascii") as handle:
+                writer, seq_text, previous = handle.read().split()
+            seq = int(seq_text)
+        except FileNotFoundError:
+            writer, seq, previous = new_writer_id(), 0, "-"
+        except (OSError, ValueError, UnicodeDecodeError):
+            raise StoreError(
+                f"the spool's chain state {os.path.join(self.folder, _STATE)} is damaged; "
+                "move the spool folder aside to start a new chain"
+            ) from None
+        while True:
+            path = os.path.join(self.pending_folder, pending_name(seq + 1))
+            try:
+                with open(path, "rb") as handle:
+                    line = handle.read()
+            except FileNotFoundError:
+                break
+            if not line.endswith(b"\n"):
+                # Torn by a crash before its fsync: its append never returned, so no one
+                # relies on it, and its place in the chain is free again.
+                os.unlink(path)
+                break
+            seq += 1
+            previous = line_hash(line[:-1])
+        return writer, seq, None if previous == "-" else previous
+
+    def _write_state(self, writer: str, seq: int, last_hash: str) -> None:
+        _replace(os.path.join(self.folder, _STATE), f"{writer} {seq} {last_hash}\n".encode())
+
+    # Shipping side
+
+    def pending(self) -> list[str]:
+        """Pending file names, oldest first."""
+        try:
+            names = os.listdir(self.pending_folder)
+        except FileNotFoundError:
+            return []
+        return sorted(name for name in names if name.endswith(SUFFIX))
+
+    def read(self, name: str) -> bytes | None:
+        """A pending record's line (with its newline), or None when it is gone already."""
+        try:
+            with open(os.path.join(self.pending_folder, name), "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            return None
+
+    def remove(self, names: list[str]) -> None:
+        """Forget records the store acknowledged."""
+        if not names:
+            return
+        with self._lock():
+            for name in names:
+                try:
+                    os.unlink(os.path.join(self.pending_folder, name))
+                except FileNotFoundError:
+                    pass
+            fsync_folder(self.pending_folder)
+
+    def status(self) -> dict:
+        try:
+            with open(os.path.join(self.folder, _STATUS), "rb") as handle:
+                value = fastjson.loads(handle.read())
+        except (OSError, ValueError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def write_status(self, state: str, error: str | None = None) -> None:
+        status = {"state": state, "pid": os.getpid(), "time": time.time(), "error": error}
+        try:
+            data = fastjson.dumps(status).encode()
+            _replace(os.path.join(self.folder, _STATUS), data, sync=False)
+        except OSError:
+            pass  # the status only feeds a warning; shipping goes on without it
+
+
+def pending_name(seq: int) -> str:
+    return f"{seq:012d}{SUFFIX}"
+
+
+def new_writer_id() -> str:
+    """`<host>-<8 hex>`: the host for people, the random part because hosts share names (CI
+    runners, containers) and one host may keep several spools."""
+    host = os.uname().nodename or "host"
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in ".-") else "-" for ch in host)
+    return f"{safe[:63] or 'host'}-{os.urandom(4).hex()}"
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Create `path` with `data`, fsync'd; never over an existing file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        written = os.write(fd, data)
+        if written != len(data):
+            raise OSError(28, "short write (disk full?)")
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+
+
+def _replace(path: str, data: bytes, *, sync: bool = True) -> None:
+    temporary = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        if os.write(fd, data) != len(data):
+            raise OSError(28, "short write (disk full?)")
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
+
+
+# Starting the shipper
+
+
+def nudge_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None) -> bool:
+    """Make sure a shipper will see what was just spooled; True when one was started.
+
+    A shipper that holds ship.lock rescans after releasing it, so a record spooled before this
+    check is always seen: start one only when the lock is free."""
+    import fcntl
+
+    try:
+        fd = os.open(os.path.join(spool.folder, SHIP_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # a shipper is at work and will pick it up
+    finally:
+        os.close(fd)
+    return start_shipper(spool.folder, timeout=timeout, while_pid=while_pid)
+
+
+_SHIPPER_CODE = (
+    # -c puts the working directory first on sys.path: take it off, so that nothing in a
+    # project folder can stand in for the shipper.
+    "import sys; del sys.path[0]; from pulumi_audited.store.shipper import main; sys.exit(main())"
+)
+
+
+def start_shipper(folder: str, *, timeout: float, while_pid: int | None = None) -> bool:
+    """A detached shipper process: its own session (no terminal signals), no stdio, default
+    signal mask. Nobody waits for it."""
+    argv = [sys.executable, "-c", _SHIPPER_CODE, folder, "--timeout", f"{timeout:g}"]
+    if while_pid is not None:
+        argv += ["--while", str(while_pid)]
+    try:
+        os.posix_spawn(
+            sys.executable,
+            argv,
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_DUP2, 1, 2),
+            ],
+            setsid=True,
+            setsigmask=(),
+        )
+    except OSError:
+        return False
+    return True
