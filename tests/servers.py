@@ -89,10 +89,29 @@ class SeaweedFS:
     root: Path
     port: int = 0
     process: subprocess.Popen | None = None
+    argv: list[str] | None = None
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def start_again(self) -> SeaweedFS:
+        """The same server, same ports and data, after stop()."""
+        assert self.argv is not None
+        self._launch()
+        return self
+
+    def _launch(self) -> None:
+        assert self.argv is not None
+        log = self.root / "weed.log"
+        self.process = subprocess.Popen(
+            self.argv,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        _wait_for(self.endpoint + "/", self.process, log)
 
     def start(self) -> SeaweedFS:
         weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
@@ -118,30 +137,23 @@ class SeaweedFS:
         )
         s3, master, volume, filer, admin, webdav = _free_ports(6)
         self.port = s3
-        log = self.root / "weed.log"
-        self.process = subprocess.Popen(
-            [
-                weed,
-                "mini",
-                f"-dir={data}",
-                "-ip=127.0.0.1",
-                "-ip.bind=127.0.0.1",
-                f"-s3.port={s3}",
-                f"-s3.config={config}",
-                f"-master.port={master}",
-                f"-volume.port={volume}",
-                f"-filer.port={filer}",
-                f"-admin.port={admin}",
-                f"-webdav.port={webdav}",
-                "-s3.port.iceberg=0",
-                "-s3.port.lance=0",
-            ],
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        _wait_for(self.endpoint + "/", self.process, log)
+        self.argv = [
+            weed,
+            "mini",
+            f"-dir={data}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-s3.port={s3}",
+            f"-s3.config={config}",
+            f"-master.port={master}",
+            f"-volume.port={volume}",
+            f"-filer.port={filer}",
+            f"-admin.port={admin}",
+            f"-webdav.port={webdav}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+        ]
+        self._launch()
         return self
 
     def stop(self) -> None:
