@@ -215,6 +215,13 @@ class AzureBlobObjects:
                 "Azure sign-in (no AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN set) needs "
                 "azure-identity, which is not installed: pip install 'pulumi-audited[azure]'"
             ) from None
+        # When no credential works, azure.identity also logs a WARNING of a dozen lines, which
+        # Python prints to stderr when logging is not configured; the StoreError says it.
+        import logging
+
+        identity_log = logging.getLogger("azure.identity")
+        if identity_log.level == logging.NOTSET and not logging.getLogger().handlers:
+            identity_log.setLevel(logging.ERROR)
         return DefaultAzureCredential()
 
     def _container(self) -> ContainerClient:
