@@ -8,11 +8,12 @@ BIN := $(VENV)/bin
 test: setup lint
 	$(BIN)/pytest
 
-setup: $(VENV)/.installed shells $(AZURITE)
-
 # The Azure Blob tests run Azurite, Microsoft's storage emulator, from npm (node comes from apt
 # when missing). SeaweedFS, the S3 server, is a Python dependency of the test extra.
 AZURITE := .tools/node_modules/.bin/azurite-blob
+
+setup: $(VENV)/.installed shells $(AZURITE)
+
 $(AZURITE):
 	@command -v npm >/dev/null 2>&1 || { \
 		echo "installing nodejs and npm for Azurite"; \

@@ -20,6 +20,10 @@ from conftest import SHIM, Sandbox, runs_by_id
 from servers import HangingServer, SeaweedFS, free_port
 
 
+def run(sandbox: Sandbox, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return sandbox.run(*args, text=True, **kwargs)
+
+
 def _spool_root(sandbox: Sandbox) -> Path:
     return sandbox.root / "xdg-data" / "pulumi-audited" / "spool"
 
@@ -92,7 +96,7 @@ def remote(sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: str):
 
 def test_a_run_reaches_the_bucket_with_its_chain(sandbox: Sandbox, remote) -> None:
     server, bucket = remote
-    result = sandbox.run("preview", "--stack", "dev")
+    result = run(sandbox, "preview", "--stack", "dev")
     assert result.returncode == 0, result.stderr
     assert shim_lines(result.stderr) == []
     wait_until_drained(sandbox)
@@ -101,12 +105,9 @@ def test_a_run_reaches_the_bucket_with_its_chain(sandbox: Sandbox, remote) -> No
     for record in records:
         day = record["time"][:10]
         assert record["_key"] == f"team/v1/date={day}/{record['id']}.jsonl"
-        assert record["stack"] == "dev" and record["command"] == "preview"
-        # writer and seq come before prev, which stays last (verify reads it from the tail)
-        assert list(record)[-4:-2] == ["writer", "seq"] or list(record)[-5:-3] == [
-            "writer",
-            "seq",
-        ]
+        assert record["stack"] == "organization/webapp/dev" and record["command"] == "preview"
+        # prev stays last (verify reads it from the line's tail)
+        assert [key for key in record if not key.startswith("_")][-3:] == ["writer", "seq", "prev"]
     check_chains(records)
     assert not sandbox.log_dir.exists(), "a remote log keeps nothing in the local log folder"
 
@@ -117,7 +118,7 @@ def test_the_start_record_is_durable_in_the_spool_before_pulumi_starts(
     # Nothing listens on this port: nothing is shipped, so the spool keeps both records.
     sandbox.env.update(remote_env(seaweedfs, s3_bucket))
     sandbox.env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
-    result = sandbox.run("up", "--yes", "--stack", "dev")
+    result = run(sandbox, "up", "--yes", "--stack", "dev")
     assert result.returncode == 0
     files = pending_files(sandbox)
     assert len(files) == 2
@@ -132,7 +133,7 @@ def test_the_start_record_is_durable_in_the_spool_before_pulumi_starts(
 
 
 def _assert_recovered(sandbox: Sandbox, server: SeaweedFS, bucket: str, runs: int) -> None:
-    sync = sandbox.run("audit", "sync", env=server.environment())
+    sync = run(sandbox, "audit", "sync", env=server.environment())
     assert sync.returncode == 0, sync.stderr
     assert pending_files(sandbox) == []
     records = bucket_records(server, bucket)
@@ -140,15 +141,15 @@ def _assert_recovered(sandbox: Sandbox, server: SeaweedFS, bucket: str, runs: in
     assert len({record["id"] for record in records}) == 2 * runs
     assert all(len(run) == 2 for run in runs_by_id(records).values())
     check_chains(records)
-    again = sandbox.run("audit", "sync", env=server.environment())
+    again = run(sandbox, "audit", "sync", env=server.environment())
     assert again.returncode == 0 and "nothing waits" in again.stdout
 
 
 def test_store_down_at_start(sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: str) -> None:
     sandbox.env.update(remote_env(seaweedfs, s3_bucket))
     dead = f"http://127.0.0.1:{free_port()}"
-    result = sandbox.run(
-        "up", "--yes", env={"AWS_ENDPOINT_URL": dead, "FAKE_PULUMI_DURATION": "1.5"}
+    result = run(
+        sandbox, "up", "--yes", env={"AWS_ENDPOINT_URL": dead, "FAKE_PULUMI_DURATION": "1.5"}
     )
     assert result.returncode == 0
     assert sandbox.standin_events("start"), "pulumi ran"
@@ -162,8 +163,8 @@ def test_store_down_at_start(sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: 
 def test_wrong_credentials(sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: str) -> None:
     sandbox.env.update(remote_env(seaweedfs, s3_bucket))
     wrong = "not-the-secret-5a0c2d91"
-    result = sandbox.run(
-        "preview", env={"AWS_SECRET_ACCESS_KEY": wrong, "FAKE_PULUMI_DURATION": "1.5"}
+    result = run(
+        sandbox, "preview", env={"AWS_SECRET_ACCESS_KEY": wrong, "FAKE_PULUMI_DURATION": "1.5"}
     )
     assert result.returncode == 0
     lines = shim_lines(result.stderr)
@@ -178,7 +179,7 @@ def test_wrong_credentials(sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: st
 def test_missing_bucket(sandbox: Sandbox, seaweedfs: SeaweedFS) -> None:
     bucket = f"not-yet-{free_port()}"
     sandbox.env.update(remote_env(seaweedfs, bucket))
-    result = sandbox.run("preview", env={"FAKE_PULUMI_DURATION": "1.5"})
+    result = run(sandbox, "preview", env={"FAKE_PULUMI_DURATION": "1.5"})
     assert result.returncode == 0
     lines = shim_lines(result.stderr)
     assert len(lines) == 1 and bucket in lines[0] and "does not exist" in lines[0], lines
@@ -191,7 +192,8 @@ def test_hanging_server(sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: str) 
     try:
         sandbox.env.update(remote_env(seaweedfs, s3_bucket))
         began = time.monotonic()
-        result = sandbox.run(
+        result = run(
+            sandbox,
             "preview",
             env={
                 "AWS_ENDPOINT_URL": hanging.endpoint,
@@ -241,7 +243,7 @@ def test_store_killed_mid_run(sandbox: Sandbox, tmp_path: Path) -> None:
 
 def test_block_mode_waits_for_the_acknowledgement(sandbox: Sandbox, remote) -> None:
     server, bucket = remote
-    result = sandbox.run("up", "--yes", env={"PULUMI_AUDITED_ON_FAILURE": "block"})
+    result = run(sandbox, "up", "--yes", env={"PULUMI_AUDITED_ON_FAILURE": "block"})
     assert result.returncode == 0, result.stderr
     started = sandbox.standin_events("start")[0]["time"]
     records = bucket_records(server, bucket)
@@ -256,8 +258,8 @@ def test_block_mode_refuses_without_an_acknowledgement(
 ) -> None:
     sandbox.env.update(remote_env(seaweedfs, s3_bucket))
     dead = f"http://127.0.0.1:{free_port()}"
-    result = sandbox.run(
-        "up", "--yes", env={"AWS_ENDPOINT_URL": dead, "PULUMI_AUDITED_ON_FAILURE": "block"}
+    result = run(
+        sandbox, "up", "--yes", env={"AWS_ENDPOINT_URL": dead, "PULUMI_AUDITED_ON_FAILURE": "block"}
     )
     assert result.returncode == 125
     assert sandbox.standin_events() == [], "pulumi must not run"
@@ -275,7 +277,8 @@ def test_block_mode_with_a_hanging_store_gives_up_in_time(
     try:
         sandbox.env.update(remote_env(seaweedfs, s3_bucket))
         began = time.monotonic()
-        result = sandbox.run(
+        result = run(
+            sandbox,
             "up",
             "--yes",
             env={
@@ -294,7 +297,7 @@ def test_block_mode_with_a_hanging_store_gives_up_in_time(
 
 def _many_runs(sandbox: Sandbox, runs: int) -> None:
     for _ in range(runs):
-        result = sandbox.run("preview")
+        result = run(sandbox, "preview")
         assert result.returncode == 0, result.stderr
 
 
@@ -310,7 +313,7 @@ def test_eight_shims_twenty_five_runs_each(
     with ThreadPoolExecutor(len(workers)) as pool:
         list(pool.map(lambda home: _many_runs(home, 25), workers))
     for home in homes:
-        sync = home.run("audit", "sync")
+        sync = run(home, "audit", "sync")
         assert sync.returncode == 0, sync.stderr
         wait_until_drained(home)
     records = bucket_records(seaweedfs, s3_bucket)
@@ -326,13 +329,13 @@ def test_a_record_acknowledged_but_not_removed_is_stored_once(
 ) -> None:
     sandbox.env.update(remote_env(seaweedfs, s3_bucket))
     dead = f"http://127.0.0.1:{free_port()}"
-    assert sandbox.run("preview", env={"AWS_ENDPOINT_URL": dead}).returncode == 0
+    assert run(sandbox, "preview", env={"AWS_ENDPOINT_URL": dead}).returncode == 0
     first = pending_files(sandbox)[0]
     record = json.loads(first.read_bytes())
     key = f"team/v1/date={record['time'][:10]}/{record['id']}.jsonl"
     # As if a shipper died between the store's acknowledgement and removing the file.
     seaweedfs.client().put_object(Bucket=s3_bucket, Key=key, Body=first.read_bytes())
-    sync = sandbox.run("audit", "sync", "--json")
+    sync = run(sandbox, "audit", "sync", "--json")
     assert sync.returncode == 0, sync.stderr
     report = json.loads(sync.stdout)
     assert report["shipped"] == 1 and report["already_there"] == 1

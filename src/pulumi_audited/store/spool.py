@@ -90,7 +90,8 @@ class Spool:
                 writer, seq, previous = self._chain_head()
                 if record.get("time") is None:
                     record["time"] = format_time(time.time_ns())
-                record.pop("prev", None)
+                for key in ("writer", "seq", "prev"):  # an end record copies its start's
+                    record.pop(key, None)
                 record["writer"] = writer
                 record["seq"] = seq + 1
                 record["prev"] = previous
