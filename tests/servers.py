@@ -23,9 +23,13 @@ REPO = Path(__file__).resolve().parent.parent
 AZURITE = REPO / ".tools" / "node_modules" / ".bin" / "azurite-blob"
 
 # SeaweedFS accepts any key unless identities are configured; with these, a wrong key is
-# refused as it would be by AWS.
+# refused as it would be by AWS. The writer may read, list and write, like the IAM policy the
+# README gives; only the admin may create buckets (SeaweedFS creates a missing bucket on the
+# first PUT of an admin, where S3 answers NoSuchBucket).
 S3_ACCESS_KEY = "audited-test-key"
 S3_SECRET_KEY = "audited-test-secret-0123456789"
+S3_ADMIN_KEY = "audited-admin-key"
+S3_ADMIN_SECRET = "audited-admin-secret-0123456789"
 
 # Azurite's well-known development account.
 AZURE_ACCOUNT = "devstoreaccount1"
@@ -125,12 +129,19 @@ class SeaweedFS:
                 {
                     "identities": [
                         {
-                            "name": "tester",
+                            "name": "writer",
                             "credentials": [
                                 {"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}
                             ],
+                            "actions": ["Read", "List", "Write"],
+                        },
+                        {
+                            "name": "admin",
+                            "credentials": [
+                                {"accessKey": S3_ADMIN_KEY, "secretKey": S3_ADMIN_SECRET}
+                            ],
                             "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-                        }
+                        },
                     ]
                 }
             )
@@ -171,13 +182,14 @@ class SeaweedFS:
         }
 
     def client(self):
+        """An admin's boto3 client: to create buckets, and to tamper with them in tests."""
         import boto3
 
         return boto3.client(
             "s3",
             endpoint_url=self.endpoint,
-            aws_access_key_id=S3_ACCESS_KEY,
-            aws_secret_access_key=S3_SECRET_KEY,
+            aws_access_key_id=S3_ADMIN_KEY,
+            aws_secret_access_key=S3_ADMIN_SECRET,
             region_name="us-east-1",
         )
 

@@ -358,6 +358,19 @@ class S3Objects:
 
     # -- errors ---------------------------------------------------------------------------
 
+    def _bucket_is_missing(self) -> bool:
+        """Whether the bucket is missing: some servers (SeaweedFS, and S3 itself for some
+        policies) answer a write to a missing bucket with AccessDenied, a listing with
+        NoSuchBucket."""
+        try:
+            deadline = time.monotonic() + self.timeout
+            probe = self._request(
+                "GET", self._base_path or "/", "list-type=2&max-keys=1", {}, b"", deadline
+            )
+        except StoreError:
+            return False
+        return _error_code(probe.body)[0] == "NoSuchBucket"
+
     def _fail(self, response: _Response, what: str, doing: str, action: str) -> None:
         """Raise the StoreError for an S3 error answer."""
         code, message = _error_code(response.body)
@@ -381,6 +394,8 @@ class S3Objects:
                 "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS profile"
             )
         if code == "AccessDenied" or (response.status == 403 and not code):
+            if doing == "write" and self._bucket_is_missing():
+                raise StoreError(f"bucket '{self.bucket}' does not exist at {self.origin}")
             hint = " (a missing key reads as access denied without s3:ListBucket)"
             raise StoreError(
                 f"access denied to {what}: check the IAM policy (and bucket policy) allows "
