@@ -292,3 +292,89 @@ def test_addressing_and_region_without_an_endpoint(aws_env):
 def test_unknown_profile(aws_env):
     with pytest.raises(StoreError, match="AWS profile 'nobody'"):
         open_objects("s3://my-audit/logs?profile=nobody&endpoint=http://127.0.0.1:1").list("")
+
+
+class CannedS3:
+    """A real HTTP server on 127.0.0.1 that answers every request with one canned S3 answer:
+    for the answers SeaweedFS does not give (wrong region, access denied, other errors)."""
+
+    def __init__(self, status: int, body: bytes, headers: dict[str, str] | None = None):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_PUT = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def s3_error(code: str, message: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+        f"<Message>{message}</Message><RequestId>1</RequestId></Error>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "expected"),
+    [
+        (
+            301,
+            s3_error("PermanentRedirect", "The bucket you are attempting to access must be..."),
+            {"x-amz-bucket-region": "eu-west-1"},
+            "s3://audit-canned is in region eu-west-1, not us-east-1: "
+            "add ?region=eu-west-1 to the log location",
+        ),
+        (
+            403,
+            s3_error("AccessDenied", "Access Denied"),
+            {},
+            "access denied to s3://audit-canned/team/audit/x.jsonl: check the IAM policy",
+        ),
+        (
+            503,
+            s3_error("SlowDown", "Please reduce your\nrequest rate."),
+            {},
+            "cannot read s3://audit-canned/team/audit/x.jsonl: "
+            "S3 said SlowDown: Please reduce your request rate.",
+        ),
+        (
+            502,
+            b"<html><body>Bad Gateway</body></html>",
+            {"Content-Type": "text/html"},
+            "cannot read s3://audit-canned/team/audit/x.jsonl: http://127.0.0.1:",
+        ),
+    ],
+)
+def test_error_answers_become_one_clear_line(aws_env, status, body, headers, expected):
+    server = CannedS3(status, body, headers)
+    try:
+        objects = store("audit-canned", server.endpoint)
+        with pytest.raises(StoreError) as caught:
+            objects.get(f"{PREFIX}/x.jsonl")
+        message = str(caught.value)
+        assert message.startswith(expected)
+        assert "\n" not in message and S3_SECRET_KEY not in message
+        assert "Traceback" not in message and "Signature" not in message
+    finally:
+        server.stop()

@@ -189,6 +189,7 @@ class S3Objects:
             if token:
                 query["continuation-token"] = token
             query_string = urlencode(sorted(query.items()), quote_via=quote, safe="-_.~")
+            # Each page has its own deadline: a long listing is many quick answers.
             deadline = time.monotonic() + 2 * self.timeout
             response = self._request("GET", self._base_path or "/", query_string, {}, b"", deadline)
             if response.status != 200:
