@@ -83,3 +83,14 @@ def test_a_team_config_file_is_parsed_once_then_served_from_the_cache(sandbox):
     sandbox.write_config("on_failure: warn\n")
     assert "yaml" in _imported_modules(sandbox, "stack", "ls")
     assert "yaml" not in _imported_modules(sandbox, "stack", "ls")
+
+
+def test_a_remote_log_adds_no_cloud_sdk_to_the_shim(sandbox, seaweedfs, s3_bucket):
+    """The spool is written by the shim; the SDKs load in the detached shipper only."""
+    sandbox.env.update(seaweedfs.environment())
+    sandbox.env["PULUMI_AUDITED_LOG"] = f"s3://{s3_bucket}/hot"
+    sandbox.run("preview")
+    modules = _imported_modules(sandbox, "up", "--yes")
+    assert not (modules & HEAVY), sorted(modules & HEAVY)
+    assert "pulumi_audited.store.spool" in modules
+    assert "pulumi_audited.store.shipper" not in modules
