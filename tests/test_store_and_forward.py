@@ -402,3 +402,28 @@ def test_azure_missing_container(sandbox: Sandbox, azurite) -> None:
     sync = run(sandbox, "audit", "sync")
     assert sync.returncode == 0, sync.stderr
     assert len(container_records(azurite, container)) == 2
+
+
+@pytest.mark.parametrize(
+    ("scheme", "module", "extra"),
+    [("s3", "botocore", "s3"), ("azblob", "azure", "azure")],
+)
+def test_a_missing_sdk_names_the_pip_command(
+    sandbox: Sandbox, tmp_path: Path, scheme: str, module: str, extra: str
+) -> None:
+    """As if the extra were not installed: the SDK's package cannot be imported."""
+    shadow = tmp_path / "shadow" / module
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text(
+        f'raise ModuleNotFoundError("No module named {module}", name={module!r})\n'
+    )
+    sandbox.env["PYTHONPATH"] = str(shadow.parent)
+    sandbox.env["PULUMI_AUDITED_LOG"] = f"{scheme}://audit/team"
+    result = run(sandbox, "preview", env={"FAKE_PULUMI_DURATION": "1"})
+    assert result.returncode == 0
+    lines = shim_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert f"pip install 'pulumi-audited[{extra}]'" in lines[0]
+    assert len(pending_files(sandbox)) == 2
+    sync = run(sandbox, "audit", "sync")
+    assert sync.returncode == 1 and f"pulumi-audited[{extra}]" in sync.stderr

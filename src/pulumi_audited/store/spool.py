@@ -271,8 +271,9 @@ def nudge_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None)
 
 _SHIPPER_CODE = (
     # -c puts the working directory first on sys.path: take it off, so that nothing in a
-    # project folder can stand in for the shipper.
-    "import sys; del sys.path[0]; from pulumi_audited.store.shipper import main; sys.exit(main())"
+    # project folder can stand in for the shipper. Niced: it must not slow pulumi down.
+    "import os, sys; del sys.path[0]; os.nice(10); "
+    "from pulumi_audited.store.shipper import main; sys.exit(main())"
 )
 
 
