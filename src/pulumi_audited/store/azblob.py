@@ -1,0 +1,369 @@
+"""Azure Blob Storage as an object store: block blobs, created once, never replaced.
+
+    azblob://container/prefix?storage_account=NAME&endpoint=URL
+
+Credentials come from the variables Pulumi's own azblob backend reads:
+AZURE_STORAGE_CONNECTION_STRING; else an account (the `storage_account` parameter, alias
+`account`, or AZURE_STORAGE_ACCOUNT) with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or, when
+neither is set, azure-identity's DefaultAzureCredential (az login, managed identity, ...).
+
+This module is imported only for azblob:// locations; it is the only one importing the Azure
+SDK. Every failure is a StoreError of one line without secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import threading
+from urllib.parse import urlsplit
+
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.core.pipeline.transport import RequestsTransport
+from azure.storage.blob import ContainerClient, ContentSettings, LinearRetry
+
+from pulumi_audited.store.errors import StoreError
+from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
+
+# Threads that read at once share one connection pool; requests' default keeps 10.
+POOL_SIZE = 32
+# One retry, after a short pause: a call costs at most about 2 x timeout + 0.5 s.
+RETRIES = 1
+RETRY_PAUSE = 0.3
+_DEVELOPMENT_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+_NO_CREDENTIALS = (
+    "no Azure credentials: set AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or "
+    "AZURE_STORAGE_CONNECTION_STRING, or sign in with az login"
+)
+_AUTHENTICATION_CODES = {"AuthenticationFailed", "InvalidAuthenticationInfo"}
+_PERMISSION_CODES = {
+    "AuthorizationPermissionMismatch",
+    "AuthorizationResourceTypeMismatch",
+    "AuthorizationServiceMismatch",
+    "AuthorizationProtocolMismatch",
+    "AuthorizationSourceIPMismatch",
+    "AuthorizationFailure",
+    "InsufficientAccountPermissions",
+}
+
+
+def _parse_connection_string(text: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for part in text.split(";"):
+        name, equals, value = part.partition("=")
+        if part.strip() and not equals:
+            raise StoreError(
+                "AZURE_STORAGE_CONNECTION_STRING is malformed: expected Name=value pairs "
+                "separated by ';'"
+            )
+        if name.strip():
+            fields[name.strip().lower()] = value.strip()
+    return fields
+
+
+def _origin(url: str) -> str:
+    """`scheme://host:port` of a URL: what a message names (no path, query or user)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+def _public(url: str) -> str:
+    """A URL without user, query or fragment (where a SAS token would be)."""
+    parts = urlsplit(url)
+    return _origin(url) + parts.path
+
+
+def _first_line(text: object) -> str:
+    for line in str(text).splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether a connection was refused somewhere in the exception's causes."""
+    seen: set[int] = set()
+    pending: list[object] = [error]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ConnectionRefusedError):
+            return True
+        pending.extend([item.__cause__, item.__context__, *item.args])
+        pending.append(getattr(item, "inner_exception", None))
+        pending.append(getattr(item, "reason", None))
+    text = str(error).lower()
+    return "connection refused" in text or "errno 111" in text
+
+
+class AzureBlobObjects:
+    """An azblob:// location's container: put_new, get and list of whole keys."""
+
+    def __init__(self, location: RemoteLocation, *, timeout: float = 10.0) -> None:
+        self.container = location.container
+        self.timeout = timeout
+        parameters = location.parameters
+        account = parameters.get("storage_account") or parameters.get("account") or ""
+        endpoint = parameters.get("endpoint") or ""
+        self._secrets: list[str] = []
+        credential: object = None
+        connection_string = os.environ.get("AZURE_STORAGE_CONNECTION_STRING", "").strip()
+        if connection_string:
+            self._secrets.append(connection_string)
+            fields = _parse_connection_string(connection_string)
+            if fields.get("usedevelopmentstorage", "").lower() == "true":
+                fields.setdefault("accountname", "devstoreaccount1")
+                fields.setdefault("accountkey", _DEVELOPMENT_KEY)
+                fields.setdefault("blobendpoint", "http://127.0.0.1:10000/devstoreaccount1")
+            named = fields.get("accountname", "")
+            if account and named and account != named:
+                raise StoreError(
+                    f"{self._location_url(location)}: storage_account={account} but "
+                    f"AZURE_STORAGE_CONNECTION_STRING is for account {named}"
+                )
+            key = fields.get("accountkey", "")
+            sas = fields.get("sharedaccesssignature", "").lstrip("?")
+            endpoint = endpoint or fields.get("blobendpoint", "")
+            if not endpoint and named:
+                protocol = fields.get("defaultendpointsprotocol", "https")
+                suffix = fields.get("endpointsuffix", "core.windows.net")
+                endpoint = f"{protocol}://{named}.blob.{suffix}"
+            account = named or account or (urlsplit(endpoint).hostname or "").split(".")[0]
+            if not endpoint:
+                raise StoreError(
+                    "AZURE_STORAGE_CONNECTION_STRING names neither AccountName nor BlobEndpoint"
+                )
+            if key:
+                credential = self._shared_key(account, key, "AccountKey")
+            elif sas:
+                self._secrets.append(sas)
+                credential = sas
+            else:
+                raise StoreError(
+                    "AZURE_STORAGE_CONNECTION_STRING has neither AccountKey nor "
+                    "SharedAccessSignature"
+                )
+        else:
+            account = account or os.environ.get("AZURE_STORAGE_ACCOUNT", "").strip()
+            if not account:
+                raise StoreError(
+                    f"{self._location_url(location)}: no Azure storage account: set "
+                    "AZURE_STORAGE_ACCOUNT or add ?storage_account=NAME to the location"
+                )
+            endpoint = endpoint or f"https://{account}.blob.core.windows.net"
+            key = os.environ.get("AZURE_STORAGE_KEY", "").strip()
+            sas = os.environ.get("AZURE_STORAGE_SAS_TOKEN", "").strip().lstrip("?")
+            if key:
+                credential = self._shared_key(account, key, "AZURE_STORAGE_KEY")
+            elif sas:
+                self._secrets.append(sas)
+                credential = sas
+            else:
+                credential = self._default_credential()
+        if urlsplit(endpoint).scheme not in ("http", "https") or not urlsplit(endpoint).hostname:
+            raise StoreError(f"azblob endpoint {_origin(endpoint)!r} is not an http(s) URL")
+        self.account = account
+        self.endpoint = endpoint.split("?", 1)[0].rstrip("/")
+        self.origin = _origin(self.endpoint)
+        self.url = self._location_url(location)
+        self._credential = credential
+        self._client: ContainerClient | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _location_url(location: RemoteLocation) -> str:
+        url = f"azblob://{location.container}"
+        if location.prefix:
+            url += f"/{location.prefix}"
+        query = [
+            f"{name}={_public(value) if name == 'endpoint' else value}"
+            for name, value in location.parameters.items()
+        ]
+        return url + ("?" + "&".join(query) if query else "")
+
+    def _shared_key(self, account: str, key: str, source: str) -> dict[str, str]:
+        self._secrets.append(key)
+        try:
+            base64.b64decode(key, validate=True)
+        except (binascii.Error, ValueError):
+            raise StoreError(f"{source} is not a valid account key (base64)") from None
+        return {"account_name": account, "account_key": key}
+
+    @staticmethod
+    def _default_credential() -> object:
+        try:
+            from azure.identity import DefaultAzureCredential
+        except ImportError:
+            raise StoreError(
+                "Azure sign-in (no AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN set) needs "
+                "azure-identity, which is not installed: pip install 'pulumi-audited[azure]'"
+            ) from None
+        return DefaultAzureCredential()
+
+    def _container(self) -> ContainerClient:
+        client = self._client
+        if client is not None:
+            return client
+        with self._lock:
+            if self._client is None:
+                import requests
+                from urllib3.util.retry import Retry
+
+                session = requests.Session()
+                adapter = requests.adapters.HTTPAdapter(
+                    pool_connections=4,
+                    pool_maxsize=POOL_SIZE,
+                    max_retries=Retry(total=False, redirect=False, raise_on_status=False),
+                )
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                transport = RequestsTransport(
+                    session=session,
+                    session_owner=False,
+                    connection_timeout=self.timeout,
+                    read_timeout=self.timeout,
+                )
+                try:
+                    self._client = ContainerClient(
+                        self.endpoint,
+                        self.container,
+                        credential=self._credential,
+                        transport=transport,
+                        connection_timeout=self.timeout,
+                        read_timeout=self.timeout,
+                        retry_policy=LinearRetry(
+                            backoff=RETRY_PAUSE, random_jitter_range=0, retry_total=RETRIES
+                        ),
+                    )
+                except (ValueError, AzureError) as error:
+                    raise self._error(error, "open") from None
+            return self._client
+
+    # The three calls.
+
+    def put_new(self, key: str, data: bytes) -> bool:
+        client = self._container()
+        try:
+            client.upload_blob(
+                key,
+                data,
+                blob_type="BlockBlob",
+                overwrite=False,
+                content_settings=ContentSettings(content_type="application/x-ndjson"),
+                # Sends Content-MD5: the service refuses a body that arrives corrupted.
+                validate_content=True,
+            )
+            return True
+        except (ResourceExistsError, ResourceModifiedError) as error:
+            if isinstance(error, ResourceExistsError) and error.error_code not in (
+                None,
+                "BlobAlreadyExists",
+            ):
+                raise self._error(error, f"write {key}") from None
+        except Exception as error:
+            raise self._error(error, f"write {key}") from None
+        if self.get(key) == data:
+            return False
+        raise StoreError(f"{self.url}: {key} already exists with different content")
+
+    def get(self, key: str) -> bytes:
+        client = self._container()
+        try:
+            return client.download_blob(key).readall()
+        except Exception as error:
+            raise self._error(error, f"read {key}", key=key) from None
+
+    def list(
+        self, prefix: str, *, delimiter: str | None = None
+    ) -> tuple[list[ObjectInfo], list[str]]:
+        client = self._container()
+        objects: list[ObjectInfo] = []
+        prefixes: list[str] = []
+        try:
+            if delimiter:
+                for item in client.walk_blobs(name_starts_with=prefix, delimiter=delimiter):
+                    if hasattr(item, "prefix") and not hasattr(item, "etag"):
+                        prefixes.append(item.name)
+                    else:
+                        objects.append(ObjectInfo(item.name, item.etag.strip('"'), item.size))
+            else:
+                for item in client.list_blobs(name_starts_with=prefix):
+                    objects.append(ObjectInfo(item.name, item.etag.strip('"'), item.size))
+        except Exception as error:
+            raise self._error(error, f"list {prefix or '/'}") from None
+        return objects, prefixes
+
+    # Errors: one line a user can act on, without secrets.
+
+    def _error(self, error: BaseException, action: str, *, key: str = "") -> StoreError:
+        return StoreError(self._scrub(self._describe(error, action, key)))
+
+    def _scrub(self, message: str) -> str:
+        for secret in self._secrets:
+            if secret:
+                message = message.replace(secret, "***")
+        return " ".join(message.split())
+
+    def _describe(self, error: BaseException, action: str, key: str) -> str:
+        where = f"{self.url}: cannot {action}"
+        if isinstance(error, StoreError):
+            return str(error)
+        if isinstance(error, HttpResponseError) and error.response is not None:
+            status = error.status_code
+            code = str(getattr(error.error_code, "value", error.error_code) or "")
+            first = _first_line(error.message if error.message else error.reason)
+            if status == 404 and code == "ContainerNotFound":
+                return (
+                    f"{where}: container {self.container!r} does not exist in account "
+                    f"{self.account}"
+                )
+            if status == 404 and (code == "BlobNotFound" or key):
+                return f"{where}: it does not exist"
+            if status == 403:
+                if code in _AUTHENTICATION_CODES or "failed to authenticate" in first.lower():
+                    return f"{where}: the Azure credentials were refused: {first} ({code})"
+                if code in _PERMISSION_CODES or code.startswith("Authorization"):
+                    return (
+                        f"{where}: {first} ({code}): the identity needs the Storage Blob Data "
+                        f"Contributor role on container {self.container!r} of account "
+                        f"{self.account} (or a key or SAS token that allows read, write and list)"
+                    )
+            detail = f"{first} ({code})" if code else first
+            return f"{where}: HTTP {status}: {detail}"
+        if isinstance(error, ClientAuthenticationError):
+            # A token credential found nothing to sign in with (no HTTP response).
+            return f"{where}: {_NO_CREDENTIALS}"
+        if isinstance(error, ServiceRequestError):
+            if "bearer token" in str(error).lower() and "https" in str(error).lower():
+                return f"{where}: Azure sign-in needs an https:// endpoint, not {self.origin}"
+            if _refused(error):
+                return f"{where}: cannot reach {self.origin}: connection refused"
+            if "timed out" in str(error).lower() or "timeout" in str(error).lower():
+                return (
+                    f"{where}: cannot reach {self.origin}: no connection within {self.timeout:g} s"
+                )
+            return f"{where}: cannot reach {self.origin}: {_first_line(error)}"
+        if isinstance(error, ServiceResponseError):
+            if "timed out" in str(error).lower() or "timeout" in str(error).lower():
+                return f"{where}: {self.origin} did not answer within {self.timeout:g} s"
+            return f"{where}: {self.origin} broke off the answer: {_first_line(error)}"
+        if isinstance(error, AzureError):
+            return f"{where}: {_first_line(error.message) or type(error).__name__}"
+        return f"{where}: {type(error).__name__}: {_first_line(error)}"
