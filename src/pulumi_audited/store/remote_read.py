@@ -88,6 +88,7 @@ class DayPartition:
         self._siblings = siblings
         self._lock = threading.Lock()
         self._loaded = False
+        self._queued = False  # submitted for loading ahead
         self._data = b""
         self._index: list[tuple[str, str, int, int]] = []  # key, etag, start, end
         self._fingerprint = ""
@@ -276,13 +277,17 @@ class RemoteReader:
         """Start loading the days around `partition` in the background: the viewer reads
         days one after another, oldest or newest first."""
         siblings = partition._siblings
-        if self._closed or len(siblings) < 2 or partition._loaded:
+        if self._closed or len(siblings) < 2:
+            return
+        here = siblings.index(partition)
+        window = siblings[max(0, here - READ_AHEAD) : here + READ_AHEAD + 1]
+        wanted = [p for p in window if p is not partition and not p._queued]
+        if not wanted:
             return
         _, day_pool = self._pools()
-        here = siblings.index(partition)
-        for other in siblings[max(0, here - READ_AHEAD) : here + READ_AHEAD + 1]:
-            if other is not partition and not other._loaded:
-                day_pool.submit(self._quiet_load, other)
+        for other in wanted:
+            other._queued = True
+            day_pool.submit(self._quiet_load, other)
 
     def _quiet_load(self, partition: DayPartition) -> None:
         if self._closed:
