@@ -421,7 +421,8 @@ def _gap(seqs: list, index: int) -> tuple[int, int] | None:
 def verify_chains(store) -> Report:
     """Verify a store of many independent chains (a bucket many writers write into)."""
     chains = store.chains()
-    report = Report(partitions=len(store.partitions()))
+    days = getattr(store, "chain_days", None)
+    report = Report(partitions=days if isinstance(days, int) else len(store.partitions()))
     for chain in chains:
         _verify_chain(chain, report)
     problems = getattr(store, "chain_problems", [])
