@@ -34,3 +34,9 @@ class ReadableStore(Protocol):
     # Partitions oldest first; with `first`/`last` (YYYY-MM-DD, inclusive) only those days.
     # Raises StoreError when the store cannot be read at all.
     def partitions(self, first: str | None = None, last: str | None = None) -> list[Partition]: ...
+
+    # Optional, for stores many writers write into independently (a bucket): one list of
+    # partitions per writer's chain, in chain order; verify walks each on its own. Such a
+    # store may also offer `chain_problems`, (kind, location, record id, detail) for records
+    # that belong to no chain, filled in by chains().
+    # def chains(self) -> list[list[Partition]]: ...

@@ -33,7 +33,7 @@ _NULL_TAIL = b',"prev":null}'
 _HASH_KEY = b',"prev":"'
 # Fields an end record repeats from its start record unchanged.
 _PHASE_FIELDS = {"id", "phase", "time", "event", "prev", "exit_code", "outcome", "duration_ms"}
-_PHASE_FIELDS |= {"signal", "signals"}
+_PHASE_FIELDS |= {"signal", "signals", "seq"}
 # Breaks diagnosed in detail; past this the log is rewritten wholesale, and holding every
 # break would make memory grow with the log.
 MAX_BREAKS = 10_000
@@ -52,7 +52,9 @@ class Place:
 
 @dataclass
 class Finding:
-    kind: str  # edited, deleted, inserted, reordered, corrupt, truncated
+    # edited, deleted, inserted, reordered, corrupt, truncated; in stores of many chains
+    # also unchained (a record without writer/seq) and misplaced (at the wrong key)
+    kind: str
     place: Place
     detail: str
 
@@ -363,7 +365,77 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
     findings.sort(key=lambda f: (f.place.location, f.place.line))
 
 
+def _verify_chain(chain: list, report: Report) -> None:
+    """Walk one writer's chain (each partition one object, ordered by `seq`) and refine what
+    the hashes say with the sequence numbers: a gap in `seq` is a deletion; a break where
+    `seq` runs on is the record before it changed (or this one's `prev`)."""
+    sub = Report(partitions=len(chain))
+    breaks, corrupt = _first_pass(chain, sub)
+    seen = _second_pass(chain, breaks) if breaks else _Seen()
+    _diagnose(breaks, seen, sub, corrupt)
+    position = {part.location: index for index, part in enumerate(chain)}
+    seqs = [getattr(part, "seq", None) for part in chain]
+    for finding in sub.findings:
+        index = position.get(finding.place.location)
+        if index is None or not isinstance(seqs[index], int):
+            continue
+        if finding.kind == "edited" and _gap(seqs, index + 1):
+            # The break after it is a gap in seq: a deletion, not an edit of this record.
+            index += 1
+            line = chain[index].read_bytes().split(b"\n", 1)[0]
+            finding.place = Place(chain[index].location, 1, _record_id(line))
+            finding.kind = "deleted"
+        gap = _gap(seqs, index)
+        if gap and finding.kind in ("deleted", "truncated"):
+            first, last = gap
+            missing = f"seq {first}" if first == last else f"seq {first} to {last}"
+            finding.kind = "deleted"
+            finding.detail = f"the writer's record(s) {missing} are missing before this one"
+        elif finding.kind == "deleted" and index:
+            before = chain[index - 1]
+            line = before.read_bytes().split(b"\n", 1)[0]
+            finding.kind = "edited"
+            finding.place = Place(before.location, 1, _record_id(line))
+            finding.detail = (
+                f"changed after it was written: the writer's next record (seq {seqs[index]}) "
+                "points to a hash it no longer has"
+            )
+        elif finding.kind == "truncated" and seqs[index] == 1:
+            finding.kind = "edited"
+            finding.detail = "the writer's first record (seq 1) has a prev: it was changed"
+    report.records += sub.records
+    report.findings.extend(sub.findings)
+    report.undiagnosed_breaks += sub.undiagnosed_breaks
+
+
+def _gap(seqs: list, index: int) -> tuple[int, int] | None:
+    """The seq numbers missing just before chain[index], if any."""
+    if index >= len(seqs) or not isinstance(seqs[index], int):
+        return None
+    before = seqs[index - 1] if index else 0
+    if isinstance(before, int) and seqs[index] > before + 1:
+        return before + 1, seqs[index] - 1
+    return None
+
+
+def verify_chains(store) -> Report:
+    """Verify a store of many independent chains (a bucket many writers write into)."""
+    chains = store.chains()
+    days = getattr(store, "chain_days", None)
+    report = Report(partitions=days if isinstance(days, int) else len(store.partitions()))
+    for chain in chains:
+        _verify_chain(chain, report)
+    problems = getattr(store, "chain_problems", [])
+    for kind, location, record_id, detail in problems:
+        report.findings.append(Finding(kind, Place(location, 1, record_id), detail))
+    report.records += sum(1 for kind, *_ in problems if kind == "unchained")
+    report.findings.sort(key=lambda f: (f.place.location, f.place.line))
+    return report
+
+
 def verify(store: ReadableStore) -> Report:
+    if callable(getattr(store, "chains", None)):
+        return verify_chains(store)
     partitions = store.partitions()
     report = Report(partitions=len(partitions))
     breaks, corrupt = _first_pass(partitions, report)

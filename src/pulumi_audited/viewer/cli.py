@@ -28,6 +28,10 @@ def run_viewer(argv: list[str]) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+    finally:
+        remote_read = sys.modules.get("pulumi_audited.store.remote_read")
+        if remote_read is not None:  # drop read-ahead nobody will read
+            remote_read.close_all()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

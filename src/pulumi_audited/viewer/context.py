@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 from pulumi_audited.config import Settings, default_log_folder, load_settings
-from pulumi_audited.store.local_read import LocalReader, open_reader
+from pulumi_audited.store.base import ReadableStore
+from pulumi_audited.store.remote import is_remote
 
 
 def settings() -> Settings:
@@ -16,5 +17,16 @@ def log_location(current: Settings | None = None) -> str:
     return (current or settings()).log or default_log_folder()
 
 
-def open_log() -> LocalReader:
-    return open_reader(log_location())
+def open_location(location: str) -> ReadableStore:
+    """The readable store for a log location: a local folder, or a bucket or container."""
+    if is_remote(location):
+        from pulumi_audited.store.remote_read import RemoteReader
+
+        return RemoteReader(location)
+    from pulumi_audited.store.local_read import open_reader
+
+    return open_reader(location)
+
+
+def open_log() -> ReadableStore:
+    return open_location(log_location())

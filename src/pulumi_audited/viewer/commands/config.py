@@ -20,7 +20,26 @@ def _source(raw: str) -> str:
     return f"file {raw}"
 
 
+def _remote_summary(location: str) -> dict:
+    from pulumi_audited.store import StoreError
+    from pulumi_audited.store.remote_read import RemoteReader
+
+    summary: dict = {"location": location, "remote": True}
+    try:
+        days = RemoteReader(location).days()
+    except StoreError as error:
+        summary.update(exists=False, error=str(error))
+        return summary
+    summary.update(exists=True, days=len(days), oldest=days[0] if days else None)
+    summary["newest"] = days[-1] if days else None
+    return summary
+
+
 def _log_summary(folder: str) -> dict:
+    from pulumi_audited.store.remote import is_remote
+
+    if is_remote(folder):
+        return _remote_summary(folder)
     summary: dict = {"location": folder, "exists": os.path.isdir(folder), "day_files": 0}
     if not summary["exists"]:
         return summary
@@ -64,7 +83,14 @@ def command(as_json: bool) -> None:
     lines.append("")
     files = ", ".join(current.files) if current.files else "none found"
     lines.append(f"config files  {escape(files)}")
-    if log["exists"]:
+    if log.get("remote"):
+        state = (
+            f"{log['days']} days, {log['oldest'] or '-'} .. {log['newest'] or '-'}"
+            if log["exists"]
+            else f"cannot be read: {log['error']}"
+        )
+        lines.append(f"log           {escape(folder)}: {escape(state)}")
+    elif log["exists"]:
         size = log["bytes"] / 1e6
         lines.append(
             f"log           {escape(folder)}: {log['day_files']} day files, {size:.1f} MB, "

@@ -49,7 +49,10 @@ def find_run(store, prefix: str) -> list[Located]:
     needle = _RUN_ID_KEY + prefix.lower().encode("ascii")
     found: dict[str, list[Located]] = {}
     previous_tail: bytes | None = None
-    for partition in store.partitions():
+    partitions = store.partitions()
+    # A bucket holds one chain per writer: a record links to its writer's previous one.
+    remote = callable(getattr(store, "chains", None))
+    for partition in partitions:
         data = partition.read_bytes()
         position = data.find(needle)
         lines = data.split(b"\n") if position >= 0 else []
@@ -58,8 +61,12 @@ def find_run(store, prefix: str) -> list[Located]:
             line = lines[number - 1]
             record = parse_record_line(line)
             if record is not None and str(record.get("run_id", "")).startswith(prefix.lower()):
-                located = Located(record, partition.location, number, line)
-                before = _previous_record_line(lines, number - 1) or previous_tail
+                if remote:
+                    located = Located(record, partition.url_of_offset(position), 1, line)
+                    before = _writer_previous_line(partitions, record)
+                else:
+                    located = Located(record, partition.location, number, line)
+                    before = _previous_record_line(lines, number - 1) or previous_tail
                 located.integrity = _link_status(record, before)
                 found.setdefault(record["run_id"], []).append(located)
             line_end = data.find(b"\n", position)
@@ -76,6 +83,22 @@ def find_run(store, prefix: str) -> list[Located]:
             "give more characters"
         )
     return next(iter(found.values()))
+
+
+def _writer_previous_line(partitions, record: dict) -> bytes | None:
+    """The line of the same writer's record before `record` (by `seq`), None for the first."""
+    writer, seq = record.get("writer"), record.get("seq")
+    if not isinstance(writer, str) or not isinstance(seq, int) or seq <= 1:
+        return None
+    needle = f',"writer":{json.dumps(writer)},"seq":{seq - 1},"prev":'.encode()
+    for partition in reversed(partitions):
+        data = partition.read_bytes()
+        position = data.find(needle)
+        if position >= 0:
+            start = data.rfind(b"\n", 0, position) + 1
+            end = data.find(b"\n", position)
+            return data[start : end if end >= 0 else len(data)]
+    return b""  # missing: a hash nothing has
 
 
 def _link_status(record: dict, before: bytes | None) -> str:

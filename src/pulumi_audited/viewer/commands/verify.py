@@ -25,7 +25,8 @@ def command(as_json: bool) -> None:
     off the end of the log leave no trace in a chain: ship the log elsewhere for that.
     """
     store = open_log()
-    if not os.path.isdir(store.location):
+    remote = callable(getattr(store, "chains", None))
+    if not remote and not os.path.isdir(store.location):
         raise click.exceptions.Exit(_unreadable(f"no log folder at {store.location}"))
     report = verify(store)
     if as_json:
@@ -51,7 +52,8 @@ def command(as_json: bool) -> None:
             lines.append(
                 f"... and {report.undiagnosed_breaks} more breaks in the chain, not diagnosed"
             )
-        summary = f"{report.records} records in {report.partitions} day files at {store.location}"
+        kind = "days" if remote else "day files"
+        summary = f"{report.records} records in {report.partitions} {kind} at {store.location}"
         if report.intact:
             lines.append(f"intact: {summary}")
         else:
