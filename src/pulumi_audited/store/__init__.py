@@ -1,6 +1,7 @@
 """Where records live. One small interface, one module per kind of store.
 
-A store is opened from the log location: a path or `file://` URL today.
+A store is opened from the log location: a path or `file://` URL here; `s3://` and
+`azblob://` logs are written through the spool (store/spool.py) and read by remote_read.py.
 """
 
 from pulumi_audited.store.errors import StoreError
@@ -15,8 +16,8 @@ def local_folder(location: str) -> str:
     scheme = location.split("://", 1)[0]
     if scheme != "file":
         raise StoreError(
-            f"unsupported log location {location!r}: this version keeps the log in a local "
-            "folder (a path or file:// URL)"
+            f"unsupported log location {location!r}: the log is a local folder (a path or "
+            "file:// URL), s3://bucket/prefix or azblob://container/prefix"
         )
     return location[len("file://") :]
 

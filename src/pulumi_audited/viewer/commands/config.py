@@ -79,23 +79,27 @@ def command(as_json: bool) -> None:
     for key, entry in entries.items():
         value = entry["value"]
         shown = ",".join(value) if isinstance(value, list) else value
-        lines.append(f"{key:<13} {escape(shown)}    ({escape(entry['source'])})")
+        lines.append(f"{key:<15} {escape(shown)}    ({escape(entry['source'])})")
     lines.append("")
     files = ", ".join(current.files) if current.files else "none found"
-    lines.append(f"config files  {escape(files)}")
+    lines.append(f"{'config files':<15} {escape(files)}")
     if log.get("remote"):
         state = (
             f"{log['days']} days, {log['oldest'] or '-'} .. {log['newest'] or '-'}"
             if log["exists"]
             else f"cannot be read: {log['error']}"
         )
-        lines.append(f"log           {escape(folder)}: {escape(state)}")
+        lines.append(f"{'log':<15} {escape(folder)}: {escape(state)}")
+        from pulumi_audited.store.spool import Spool
+
+        waiting = len(Spool.for_location(folder).pending())
+        lines.append(f"{'spool':<15} {waiting} record(s) waiting to be shipped")
     elif log["exists"]:
         size = log["bytes"] / 1e6
         lines.append(
-            f"log           {escape(folder)}: {log['day_files']} day files, {size:.1f} MB, "
+            f"{'log':<15} {escape(folder)}: {log['day_files']} day files, {size:.1f} MB, "
             f"{log['oldest'] or '-'} .. {log['newest'] or '-'}"
         )
     else:
-        lines.append(f"log           {escape(folder)} (does not exist yet)")
+        lines.append(f"{'log':<15} {escape(folder)} (does not exist yet)")
     Terminal().emit(lines)
