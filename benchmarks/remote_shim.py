@@ -9,15 +9,17 @@ binary (/bin/true) round by round, medians reported:
 * s3, healthy: the log in a SeaweedFS bucket;
 * s3, hanging: the endpoint accepts connections and never answers (remote_timeout 2 s).
 
-Between rounds of the healthy case the benchmark waits (untimed) until the background
-shipper has emptied the spool, as a person does not run pulumi 20 times a second; the hanging
-case cannot drain, so its shippers pile up as they would. Then `audit sync` ships N records
-spooled while the store was down, timed as a user runs it.
+Rounds are paced (--pause, untimed) in every case, as a person does not run pulumi 20 times
+a second; the healthy case also waits until the background shipper has emptied the spool and
+exited. The hanging case cannot drain: its shipper hangs, as it would. Then `audit sync`
+ships N records spooled while the store was down, timed as a user runs it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -47,15 +49,22 @@ def spool_empty(root: Path) -> bool:
 
 
 def shipper_idle(root: Path) -> bool:
-    for status in (root / "data" / "pulumi-audited" / "spool").glob("*/status"):
-        if '"state":"done"' not in status.read_text() and '"state":"failed"' not in (
-            status.read_text()
-        ):
+    """The last shipper said it is done, and its process is gone."""
+    for path in (root / "data" / "pulumi-audited" / "spool").glob("*/status"):
+        status = json.loads(path.read_text())
+        if status["state"] not in ("done", "failed"):
             return False
+        try:
+            os.kill(status["pid"], 0)
+            return False
+        except ProcessLookupError:
+            pass
     return True
 
 
-def measure(env: dict[str, str], root: Path, runs: int, drain: bool) -> tuple[float, float]:
+def measure(
+    env: dict[str, str], root: Path, runs: int, drain: bool, pause: float
+) -> tuple[float, float]:
     cwd = root / "project"
     bare, shim = [], []
     for round_number in range(runs):
@@ -64,6 +73,7 @@ def measure(env: dict[str, str], root: Path, runs: int, drain: bool) -> tuple[fl
             order.reverse()
         for name, command in order:
             (bare if name == "bare" else shim).append(timed(command, env, cwd))
+        time.sleep(pause)
         if drain:
             deadline = time.monotonic() + 30
             while not (spool_empty(root) and shipper_idle(root)):
@@ -73,13 +83,13 @@ def measure(env: dict[str, str], root: Path, runs: int, drain: bool) -> tuple[fl
     return statistics.median(bare), statistics.median(shim)
 
 
-def case(label: str, extra: dict[str, str], runs: int, drain: bool, server: SeaweedFS) -> None:
+def case(label: str, extra: dict[str, str], options: argparse.Namespace, drain: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         env = {**sandbox_environment(root, BINARY), **extra}
         subprocess.run([str(SHIM), *ARGS], env=env, cwd=root / "project", check=True)
         time.sleep(1)
-        bare, shim = measure(env, root, runs, drain)
+        bare, shim = measure(env, root, options.runs, drain, options.pause)
         print(
             f"{label:<24} bare {bare:6.2f} ms   shim {shim:6.2f} ms   "
             f"added {shim - bare:6.2f} ms   ratio {shim / bare:5.1f}x"
@@ -116,6 +126,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--sync", type=int, default=1000)
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.5,
+        help="seconds between rounds in every case (the healthy one also waits for the spool "
+        "to drain), so that all cases start from the same idle machine",
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         server = SeaweedFS(Path(folder)).start()
@@ -124,14 +141,14 @@ def main() -> int:
             bucket = server.create_bucket("bench")
             remote = {**server.environment(), "PULUMI_AUDITED_LOG": f"s3://{bucket}/bench"}
             print(f"{options.runs} interleaved rounds per case, medians, against {BINARY}")
-            case("local log", {}, options.runs, False, server)
-            case("s3, healthy", remote, options.runs, True, server)
+            case("local log", {}, options, False)
+            case("s3, healthy", remote, options, True)
             stuck = {
                 **remote,
                 "AWS_ENDPOINT_URL": hanging.endpoint,
                 "PULUMI_AUDITED_REMOTE_TIMEOUT": "2",
             }
-            case("s3, hanging", stuck, options.runs, False, server)
+            case("s3, hanging", stuck, options, False)
             sync_benchmark(options.sync, server, bucket)
         finally:
             hanging.stop()

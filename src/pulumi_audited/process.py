@@ -44,6 +44,7 @@ _RESET_IN_CHILD = (_signal.SIGPIPE, _signal.SIGXFSZ)
 _SI_KERNEL = 0x80  # si_code of signals the kernel raised itself, e.g. the terminal's ^C
 _DUPLICATE_WINDOW_NS = 50_000_000
 _sigwaitinfo = getattr(_signal, "sigwaitinfo", None)  # Linux; macOS has only sigwait
+_sigtimedwait = getattr(_signal, "sigtimedwait", None)
 
 
 # Signals worth a line in the record; window resizes and continues are not.
@@ -93,8 +94,10 @@ class Runner:
         """Give the signals back (when pulumi will not be run after all)."""
         _signal.pthread_sigmask(_signal.SIG_SETMASK, self.original_mask)
 
-    def run(self, path: str, argv: list[bytes], env: dict[bytes, bytes]) -> Child:
-        """Start pulumi and wait for it. Raises OSError when it cannot be started."""
+    def run(self, path: str, argv: list[bytes], env: dict[bytes, bytes], later=None) -> Child:
+        """Start pulumi and wait for it. Raises OSError when it cannot be started.
+
+        `later` is (seconds, function): call the function once pulumi has run that long."""
         own_group = {} if self.shares_group else {"setpgroup": 0}
         pid = os.posix_spawn(
             path,
@@ -108,17 +111,26 @@ class Runner:
         if not self.shares_group and self._terminal_is_ours():
             self._give_terminal_to(pid)
         try:
-            self._supervise(child)
+            self._supervise(child, later)
         finally:
             if not self.shares_group:
                 self._take_terminal_back(pid)
         return child
 
-    def _supervise(self, child: Child) -> None:
+    def _supervise(self, child: Child, later=None) -> None:
         waited = {*self.watched, _signal.SIGCHLD}
         last_seen: dict[tuple[int, int], int] = {}
+        due = time.monotonic() + later[0] if later is not None else 0.0
         while True:
-            number, sender, code = _wait_for_signal(waited)
+            if later is not None:
+                info = _wait_until(waited, due)
+                if info is None:
+                    _call_quietly(later[1])
+                    later = None
+                    continue
+                number, sender, code = info
+            else:
+                number, sender, code = _wait_for_signal(waited)
             if number == _signal.SIGCHLD:
                 if self._reap(child):
                     return
@@ -198,6 +210,25 @@ def _stop_like(number: int) -> None:
     os.kill(os.getpid(), number)
     _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {number})
     _signal.pthread_sigmask(_signal.SIG_BLOCK, {number})
+
+
+def _wait_until(waited: set[int], due: float) -> "tuple[int, int, int] | None":
+    """Like _wait_for_signal, or None once the monotonic clock reaches `due` (at once where
+    there is no sigtimedwait)."""
+    remaining = due - time.monotonic()
+    if _sigtimedwait is None or remaining <= 0:
+        return None
+    info = _sigtimedwait(waited, remaining)
+    if info is None:
+        return None
+    return info.si_signo, info.si_pid, info.si_code
+
+
+def _call_quietly(function) -> None:
+    try:
+        function()
+    except Exception:  # what runs beside pulumi must never stop its supervision
+        pass
 
 
 def _wait_for_signal(waited: set[int]) -> tuple[int, int, int]:

@@ -160,10 +160,14 @@ def _run_recorded(pulumi: str, argv: list[str], invocation, settings, depth: int
         raise ShimError(
             f"pulumi was not run: {recorder.failure} (on_failure: block)", EXIT_SHIM_ERROR
         )
-    recorder.ship_in_background(while_pid=os.getpid())
     began = time.monotonic_ns()
     try:
-        child = runner.run(pulumi, _child_argv(pulumi, argv), _child_environment(depth, run_id))
+        child = runner.run(
+            pulumi,
+            _child_argv(pulumi, argv),
+            _child_environment(depth, run_id),
+            later=(_SHIPPER_DELAY, lambda: recorder.ship_in_background(while_pid=os.getpid())),
+        )
     except OSError as error:
         failure = _start_failure(pulumi, error)
         recorder.write_end(failure.exit_code << 8, began, [])
@@ -189,6 +193,7 @@ class _Recorder:
         self.failure = ""
         self.spool = None  # the spool, when the log is remote
         self.last_spooled: str | None = None
+        self.shipper_pid: int | None = None  # the shipper this run started
 
     def write_start(self, run_id: str, now_ns: int) -> bool:
         """Build and store the start record; False when it could not be made durable."""
@@ -272,9 +277,13 @@ class _Recorder:
         `while_pid` it stays until that process ends, ready to ship the end record at once."""
         if self.spool is None or self.last_spooled is None:
             return
+        if self.shipper_pid is not None and _running(self.shipper_pid):
+            return  # it stays while this process lives, and looks once more when it ends
         from pulumi_audited.store.spool import nudge_shipper
 
-        nudge_shipper(self.spool, timeout=self.settings.remote_timeout, while_pid=while_pid)
+        self.shipper_pid = nudge_shipper(
+            self.spool, timeout=self.settings.remote_timeout, while_pid=while_pid
+        )
 
     def finish_shipping(self) -> None:
         """After pulumi: start shipping the end record, wait for it a little when a shipper is
@@ -324,6 +333,18 @@ class _Recorder:
         if note is not None:
             warn(failure + note)
 
+
+def _running(pid: int) -> bool:
+    """Whether a child of this process is still running (reaping it when it is not)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False
+
+
+# Records start shipping while pulumi runs once it has run this long; a command that ends
+# sooner ships both records after it, so that a 20 ms Python start-up never competes with it.
+_SHIPPER_DELAY = 0.25
 
 # A shipper silent this long is reported; a healthy one answers within a second.
 _STUCK_SECONDS = 2.0

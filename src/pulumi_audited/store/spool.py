@@ -20,6 +20,7 @@ This module is on the shim's hot path: no imports beyond what the local log alre
 import os
 import sys
 import time
+from _thread import get_ident
 
 from pulumi_audited import fastjson, paths
 from pulumi_audited.store.chain import line_hash
@@ -234,7 +235,7 @@ def _write_new(path: str, data: bytes) -> None:
 
 
 def _replace(path: str, data: bytes, *, sync: bool = True) -> None:
-    temporary = f"{path}.{os.getpid()}.tmp"
+    temporary = f"{path}.{os.getpid()}-{get_ident()}.tmp"  # the shipper writes from threads
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
         if os.write(fd, data) != len(data):
@@ -249,8 +250,8 @@ def _replace(path: str, data: bytes, *, sync: bool = True) -> None:
 # Starting the shipper
 
 
-def nudge_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None) -> bool:
-    """Make sure a shipper will see what was just spooled; True when one was started.
+def nudge_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None) -> int | None:
+    """Make sure a shipper will see what was just spooled; the pid of the one started, if any.
 
     A shipper that holds ship.lock rescans after releasing it, so a record spooled before this
     check is always seen: start one only when the lock is free."""
@@ -259,11 +260,11 @@ def nudge_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None)
     try:
         fd = os.open(os.path.join(spool.folder, SHIP_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
-        return False
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        return False  # a shipper is at work and will pick it up
+        return None  # a shipper is at work and will pick it up
     finally:
         os.close(fd)
     return start_shipper(spool.folder, timeout=timeout, while_pid=while_pid)
@@ -273,19 +274,19 @@ _SHIPPER_CODE = (
     # -c puts the working directory first on sys.path: take it off, so that nothing in a
     # project folder can stand in for the shipper. Niced: it must not slow pulumi down.
     "import os, sys; del sys.path[0]; os.nice(10); "
-    "from pulumi_audited.store.shipper import main; sys.exit(main())"
+    "from pulumi_audited.store.shipper import main; os._exit(main())"
 )
 
 
-def start_shipper(folder: str, *, timeout: float, while_pid: int | None = None) -> bool:
+def start_shipper(folder: str, *, timeout: float, while_pid: int | None = None) -> int | None:
     """A detached shipper process: its own session (no terminal signals), no stdio, default
     signal mask. Nobody waits for it."""
     argv = [sys.executable, "-c", _SHIPPER_CODE, folder, "--timeout", f"{timeout:g}"]
     if while_pid is not None:
         argv += ["--while", str(while_pid)]
     try:
-        os.posix_spawn(
-            sys.executable,
+        return os.posix_spawn(
+            argv[0],
             argv,
             os.environ,
             file_actions=[
@@ -297,5 +298,4 @@ def start_shipper(folder: str, *, timeout: float, while_pid: int | None = None) 
             setsigmask=(),
         )
     except OSError:
-        return False
-    return True
+        return None
