@@ -610,6 +610,7 @@ def test_signal_outside_an_engine_operation_kills(world: World, sig: signal.Sign
 def test_inherited_sigint_ignore_is_reported_and_kept(world: World) -> None:
     def ignore_sigint() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as if not started under nohup
 
     proc = world.popen("config", "set", "k", stdin=subprocess.PIPE, preexec_fn=ignore_sigint)
     try:
