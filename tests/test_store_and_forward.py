@@ -427,3 +427,13 @@ def test_a_missing_sdk_names_the_pip_command(
     assert len(pending_files(sandbox)) == 2
     sync = run(sandbox, "audit", "sync")
     assert sync.returncode == 1 and f"pulumi-audited[{extra}]" in sync.stderr
+
+
+def test_credentials_in_the_url_are_refused_without_being_repeated(sandbox: Sandbox) -> None:
+    secret = "wJalrXUtnFEMI-not-a-real-secret"
+    sandbox.env["PULUMI_AUDITED_LOG"] = f"s3://AKIAEXAMPLE:{secret}@audit/team"
+    result = run(sandbox, "preview")
+    assert result.returncode == 125
+    assert "credentials do not belong in the URL" in result.stderr
+    assert secret not in result.stderr
+    assert sandbox.standin_events() == []

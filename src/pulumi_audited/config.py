@@ -199,6 +199,11 @@ def _validate(key: str, value: object, base_dir: str) -> object:
             return None
         if not isinstance(value, str) or not value:
             raise ValueError(f"{key} must be a path or URL")
+        if key == "log" and _has_credentials(value):
+            raise ValueError(
+                "log: credentials do not belong in the URL (it is shown and stored); "
+                "use the environment variables or profiles the cloud SDK reads"
+            )
         return _resolve_location(value, base_dir)
     if key == "on_failure":
         if value not in ON_FAILURE_CHOICES:
@@ -217,6 +222,13 @@ def _validate(key: str, value: object, base_dir: str) -> object:
             raise ValueError(f"{key} must be a positive number of seconds")
         return float(value)
     raise ValueError(f"unknown setting {key!r}")
+
+
+def _has_credentials(location: str) -> bool:
+    """Whether a remote log URL carries user:password@ before its bucket or container."""
+    if not location.startswith(("s3://", "azblob://")):
+        return False
+    return "@" in location.split("://", 1)[1].split("/", 1)[0]
 
 
 def _resolve_location(value: str, base_dir: str) -> str:

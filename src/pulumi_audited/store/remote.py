@@ -76,9 +76,8 @@ def parse_location(location: str) -> RemoteLocation:
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
         if name not in _KNOWN_PARAMETERS[scheme]:
             known = ", ".join(sorted(_KNOWN_PARAMETERS[scheme]))
-            raise StoreError(
-                f"log location {location!r}: unknown parameter {name!r} (known: {known})"
-            )
+            shown = f"{scheme}://{parts.netloc}{parts.path}"  # a stray token stays unsaid
+            raise StoreError(f"log location {shown}: unknown parameter {name!r} (known: {known})")
         parameters[name] = value
     return RemoteLocation(
         scheme=scheme,
