@@ -36,3 +36,16 @@ def parse_record_line(line: bytes) -> dict | None:
     if isinstance(schema, str) and schema.startswith("pulumi-audited/"):
         return value
     return None
+
+
+def split_lines(data: bytes):
+    """(line number, line without newline, complete) for each line of `data`, first first."""
+    if not data:
+        return
+    parts = data.split(b"\n")
+    last = parts.pop()
+    number = 0
+    for number, line in enumerate(parts, start=1):
+        yield number, line, True
+    if last:
+        yield number + 1, last, False

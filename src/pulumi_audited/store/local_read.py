@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 from pulumi_audited.store import local_folder
+from pulumi_audited.store.chain import split_lines
 from pulumi_audited.store.errors import StoreError
 from pulumi_audited.store.local import SUFFIX, list_day_files
 
@@ -34,16 +35,7 @@ class DayFile:
         return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"
 
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
-        data = self.read_bytes()
-        if not data:
-            return
-        parts = data.split(b"\n")
-        last = parts.pop()
-        number = 0
-        for number, line in enumerate(parts, start=1):
-            yield number, line, True
-        if last:
-            yield number + 1, last, False
+        return split_lines(self.read_bytes())
 
 
 class LocalReader:

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pulumi_audited import paths
 from pulumi_audited.store import layout
-from pulumi_audited.store.chain import parse_record_line
+from pulumi_audited.store.chain import parse_record_line, split_lines
 from pulumi_audited.store.errors import StoreError
 from pulumi_audited.store.remote import ObjectStore, open_objects, parse_location
 
@@ -54,18 +54,6 @@ def close_all() -> None:
         _open_readers.pop().close()
 
 
-def _split_lines(data: bytes) -> Iterator[tuple[int, bytes, bool]]:
-    if not data:
-        return
-    parts = data.split(b"\n")
-    last = parts.pop()
-    number = 0
-    for number, line in enumerate(parts, start=1):
-        yield number, line, True
-    if last:
-        yield number + 1, last, False
-
-
 class ObjectPart:
     """One object as a partition of its own (a link of a writer's chain, for verify)."""
 
@@ -80,7 +68,7 @@ class ObjectPart:
         return self._data[offset:]
 
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
-        return _split_lines(self._data)
+        return split_lines(self._data)
 
     def fingerprint(self) -> str:
         return self.etag
@@ -110,7 +98,7 @@ class DayPartition:
         return self._data[offset:] if offset else self._data
 
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
-        return _split_lines(self.read_bytes())
+        return split_lines(self.read_bytes())
 
     def fingerprint(self) -> str:
         self.load()

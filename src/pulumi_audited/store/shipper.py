@@ -29,6 +29,7 @@ from pulumi_audited.store.spool import (
     SHIPPING,
     STARTING,
     Spool,
+    pid_alive,
 )
 
 _WORKERS = 8
@@ -140,18 +141,6 @@ def _try_lock(path: str) -> int | None:
     return fd
 
 
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def run_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None) -> int:
     """Ship until the spool is empty and `while_pid` has ended; 0 when everything went."""
     shipper = _Shipper(spool, timeout, while_pid)
@@ -193,7 +182,7 @@ class _Shipper:
                     spool.write_status(FAILED, error)
                     return False
                 continue
-            if _alive(self.while_pid):
+            if pid_alive(self.while_pid):
                 if not ready_said:
                     spool.write_status(READY)
                     ready_said = True

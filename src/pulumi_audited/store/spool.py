@@ -204,6 +204,19 @@ class Spool:
             pass  # the status only feeds a warning; shipping goes on without it
 
 
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, and belongs to someone else
+    return True
+
+
 def pending_name(seq: int) -> str:
     return f"{seq:012d}{SUFFIX}"
 

@@ -86,13 +86,9 @@ def _still_running(start: dict) -> bool:
     pid = start.get("pid")
     if start.get("host") != os.uname().nodename or not isinstance(pid, int) or pid <= 0:
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    from pulumi_audited.store.spool import pid_alive
+
+    return pid_alive(pid)
 
 
 def runs_newest_first(records: Iterable[dict]) -> Iterator[Run]:
