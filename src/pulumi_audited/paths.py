@@ -8,6 +8,7 @@ platformdirs is asked directly.
 
 import os
 import sys
+from _thread import get_ident
 
 APP_NAME = "pulumi-audited"
 
@@ -55,3 +56,27 @@ def ensure_private_dir(path: str) -> str:
     """Create `path` (and missing parents) as 0700 folders; an existing folder is left as is."""
     os.makedirs(path, mode=0o700, exist_ok=True)
     return path
+
+
+def replace_file(path: str, data: bytes, *, sync: bool = False) -> None:
+    """Put `data` at `path` (0600) in one step: readers see the old file or the new one, never
+    part of it. With `sync`, the bytes are on disk before the rename. Raises OSError, leaving
+    no temporary file behind."""
+    # Unique per process and thread: the shipper and the remote reader write from threads.
+    temporary = f"{path}.{os.getpid()}-{get_ident()}.tmp"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError(28, "short write (disk full?)")
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

@@ -100,18 +100,8 @@ def _write_cache(cache_file: str, entry: tuple) -> None:
         data = marshal.dumps(entry)
     except ValueError:
         return  # a value marshal cannot hold (a YAML date, say): parse again next time
-    folder = os.path.dirname(cache_file)
-    temporary = f"{cache_file}.{os.getpid()}.tmp"
     try:
-        paths.ensure_private_dir(folder)
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
-        os.replace(temporary, cache_file)
+        paths.ensure_private_dir(os.path.dirname(cache_file))
+        paths.replace_file(cache_file, data)
     except OSError:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+        pass

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -345,14 +344,6 @@ class RemoteReader:
                 if os.path.dirname(os.path.dirname(self.cache)) == top:
                     paths.ensure_private_dir(os.path.dirname(self.cache))
                 paths.ensure_private_dir(self.cache)
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{day}.", dir=self.cache)
-            try:
-                with open(descriptor, "wb") as handle:  # mkstemp: 0600
-                    handle.write(header.encode() + b"\n")
-                    handle.write(data)
-                os.replace(temporary, self._pack_path(day))
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            paths.replace_file(self._pack_path(day), header.encode() + b"\n" + data)
         except OSError:
             pass  # a cache: the next run fetches again

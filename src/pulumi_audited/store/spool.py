@@ -20,7 +20,6 @@ This module is on the shim's hot path: no imports beyond what the local log alre
 import os
 import sys
 import time
-from _thread import get_ident
 
 from pulumi_audited import fastjson, paths
 from pulumi_audited.store.chain import line_hash
@@ -116,7 +115,7 @@ class Spool:
         os.chmod(self.folder, 0o700)
         location_file = os.path.join(self.folder, _LOCATION)
         if not os.path.exists(location_file):
-            _replace(location_file, self.location.encode() + b"\n")
+            paths.replace_file(location_file, self.location.encode() + b"\n", sync=True)
 
     def _lock(self) -> ExclusiveLock:
         return ExclusiveLock(
@@ -155,7 +154,8 @@ class Spool:
         return writer, seq, None if previous == "-" else previous
 
     def _write_state(self, writer: str, seq: int, last_hash: str) -> None:
-        _replace(os.path.join(self.folder, _STATE), f"{writer} {seq} {last_hash}\n".encode())
+        state = f"{writer} {seq} {last_hash}\n".encode()
+        paths.replace_file(os.path.join(self.folder, _STATE), state, sync=True)
 
     # Shipping side
 
@@ -199,7 +199,7 @@ class Spool:
         status = {"state": state, "pid": os.getpid(), "time": time.time(), "error": error}
         try:
             data = fastjson.dumps(status).encode()
-            _replace(os.path.join(self.folder, _STATUS), data, sync=False)
+            paths.replace_file(os.path.join(self.folder, _STATUS), data)
         except OSError:
             pass  # the status only feeds a warning; shipping goes on without it
 
@@ -245,19 +245,6 @@ def _write_new(path: str, data: bytes) -> None:
             pass
         raise
     os.close(fd)
-
-
-def _replace(path: str, data: bytes, *, sync: bool = True) -> None:
-    temporary = f"{path}.{os.getpid()}-{get_ident()}.tmp"  # the shipper writes from threads
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    try:
-        if os.write(fd, data) != len(data):
-            raise OSError(28, "short write (disk full?)")
-        if sync:
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, path)
 
 
 # Starting the shipper

@@ -42,12 +42,8 @@ class ShapeCache:
         if not self.changed:
             return
         try:
-            folder = paths.ensure_private_dir(os.path.dirname(self.path))
-            temporary = os.path.join(folder, f".{_FILE_NAME}.{os.getpid()}")
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with open(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(self.known, handle)
-            os.replace(temporary, self.path)
+            paths.ensure_private_dir(os.path.dirname(self.path))
+            paths.replace_file(self.path, json.dumps(self.known).encode())
         except OSError:
             pass  # a cache: the next run checks again
         self.changed = False
