@@ -74,6 +74,13 @@ def shim_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("pulumi-audited:")]
 
 
+def only_warning(stderr: str) -> str:
+    """The shim's one line on stderr; fails when it said nothing or more than one thing."""
+    lines = shim_lines(stderr)
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
 def check_chains(records: list[dict]) -> None:
     """Each writer's records form one unbroken chain, seq 1, 2, 3..."""
     by_writer: dict[str, list[dict]] = {}
@@ -153,9 +160,8 @@ def test_store_down_at_start(sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: 
     )
     assert result.returncode == 0
     assert sandbox.standin_events("start"), "pulumi ran"
-    lines = shim_lines(result.stderr)
-    assert len(lines) == 1, result.stderr
-    assert "2 audit record(s) wait" in lines[0] and "connection refused" in lines[0]
+    line = only_warning(result.stderr)
+    assert "2 audit record(s) wait" in line and "connection refused" in line
     assert len(pending_files(sandbox)) == 2
     _assert_recovered(sandbox, seaweedfs, s3_bucket, runs=1)
 
@@ -167,8 +173,8 @@ def test_wrong_credentials(sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: st
         sandbox, "preview", env={"AWS_SECRET_ACCESS_KEY": wrong, "FAKE_PULUMI_DURATION": "1.5"}
     )
     assert result.returncode == 0
-    lines = shim_lines(result.stderr)
-    assert len(lines) == 1 and "credentials" in lines[0], result.stderr
+    line = only_warning(result.stderr)
+    assert "credentials" in line, result.stderr
     assert wrong not in result.stderr
     for path in sandbox.root.rglob("*"):
         if path.is_file() and "xdg-data" in str(path):
@@ -181,8 +187,8 @@ def test_missing_bucket(sandbox: Sandbox, seaweedfs: SeaweedFS) -> None:
     sandbox.env.update(remote_env(seaweedfs, bucket))
     result = run(sandbox, "preview", env={"FAKE_PULUMI_DURATION": "1.5"})
     assert result.returncode == 0
-    lines = shim_lines(result.stderr)
-    assert len(lines) == 1 and bucket in lines[0] and "does not exist" in lines[0], lines
+    line = only_warning(result.stderr)
+    assert bucket in line and "does not exist" in line, line
     seaweedfs.create_bucket(bucket)
     _assert_recovered(sandbox, seaweedfs, bucket, runs=1)
 
@@ -203,9 +209,8 @@ def test_hanging_server(sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: str) 
         )
         elapsed = time.monotonic() - began
         assert result.returncode == 0
-        lines = shim_lines(result.stderr)
-        assert len(lines) == 1, result.stderr
-        assert "did not answer" in lines[0] or "has not answered" in lines[0], lines
+        line = only_warning(result.stderr)
+        assert "did not answer" in line or "has not answered" in line, line
         assert elapsed < 3 + 10, "the terminal is not held by a silent store"
     finally:
         hanging.stop()
@@ -232,8 +237,8 @@ def test_store_killed_mid_run(sandbox: Sandbox, tmp_path: Path) -> None:
         server.stop()
         _, stderr = shim.communicate(timeout=60)
         assert shim.returncode == 0
-        lines = shim_lines(stderr)
-        assert len(lines) == 1 and "1 audit record(s) wait" in lines[0], stderr
+        line = only_warning(stderr)
+        assert "1 audit record(s) wait" in line, stderr
         assert len(pending_files(sandbox)) == 1
         server.start_again()
         _assert_recovered(sandbox, server, bucket, runs=1)
@@ -263,8 +268,8 @@ def test_block_mode_refuses_without_an_acknowledgement(
     )
     assert result.returncode == 125
     assert sandbox.standin_events() == [], "pulumi must not run"
-    lines = shim_lines(result.stderr)
-    assert len(lines) == 1 and "pulumi was not run" in lines[0], result.stderr
+    line = only_warning(result.stderr)
+    assert "pulumi was not run" in line, result.stderr
     _assert_recovered(sandbox, seaweedfs, s3_bucket, runs=1)
     end = next(r for r in bucket_records(seaweedfs, s3_bucket) if r["phase"] == "end")
     assert end["exit_code"] == 125
@@ -380,8 +385,8 @@ def test_azure_round_trip_and_recovery(sandbox: Sandbox, azurite, azure_containe
         env={"AZURE_STORAGE_CONNECTION_STRING": bad, "FAKE_PULUMI_DURATION": "1.5"},
     )
     assert result.returncode == 0
-    lines = shim_lines(result.stderr)
-    assert len(lines) == 1 and "credentials" in lines[0], result.stderr
+    line = only_warning(result.stderr)
+    assert "credentials" in line, result.stderr
     assert wrong_key not in result.stderr
     assert len(pending_files(sandbox)) == 2
     sync = run(sandbox, "audit", "sync")
@@ -396,8 +401,8 @@ def test_azure_missing_container(sandbox: Sandbox, azurite) -> None:
     sandbox.env.update(azure_env(azurite, container))
     result = run(sandbox, "preview", env={"FAKE_PULUMI_DURATION": "1.5"})
     assert result.returncode == 0
-    lines = shim_lines(result.stderr)
-    assert len(lines) == 1 and container in lines[0] and "does not exist" in lines[0], lines
+    line = only_warning(result.stderr)
+    assert container in line and "does not exist" in line, line
     azurite.create_container(container)
     sync = run(sandbox, "audit", "sync")
     assert sync.returncode == 0, sync.stderr
@@ -421,9 +426,8 @@ def test_a_missing_sdk_names_the_pip_command(
     sandbox.env["PULUMI_AUDITED_LOG"] = f"{scheme}://audit/team"
     result = run(sandbox, "preview", env={"FAKE_PULUMI_DURATION": "1"})
     assert result.returncode == 0
-    lines = shim_lines(result.stderr)
-    assert len(lines) == 1, result.stderr
-    assert f"pip install 'pulumi-audited[{extra}]'" in lines[0]
+    line = only_warning(result.stderr)
+    assert f"pip install 'pulumi-audited[{extra}]'" in line
     assert len(pending_files(sandbox)) == 2
     sync = run(sandbox, "audit", "sync")
     assert sync.returncode == 1 and f"pulumi-audited[{extra}]" in sync.stderr
