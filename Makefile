@@ -59,8 +59,9 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+# BASELINE=DIR (another checkout's src folder) adds that version's shim to every round.
 bench: setup
-	$(BIN)/python benchmarks/shim_overhead.py
+	$(BIN)/python benchmarks/shim_overhead.py $(if $(BASELINE),--baseline-src $(BASELINE))
 	$(BIN)/python benchmarks/completion_delay.py
 
 clean:

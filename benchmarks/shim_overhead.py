@@ -10,6 +10,10 @@ any wrapper written in Python. Reported: medians, the milliseconds the shim adds
 binary, the ratio, the 90th percentile of the per-round difference, and the part of the added
 time that is pulumi-audited's own work (shim minus control); for a recorded command and for
 `version` (which the shim hands straight to pulumi with exec).
+
+With `--baseline-src DIR` (the `src` folder of another checkout, e.g. a `git worktree` of the
+previous release) each round also runs that version's shim, so that a change's cost is read
+from one interleaved run: `own ms` for both and their difference.
 """
 
 from __future__ import annotations
@@ -48,34 +52,48 @@ SPAWN_ONLY = (
 
 
 def measure(
-    args: list[str], binary: str, env: dict[str, str], cwd: Path, runs: int
+    args: list[str],
+    binary: str,
+    env: dict[str, str],
+    cwd: Path,
+    runs: int,
+    baseline_src: Path | None = None,
 ) -> dict[str, list[float]]:
     commands = {
         "bare": [binary, *args],
         "shim": [str(SHIM), *args],
         "control": [sys.executable, "-c", SPAWN_ONLY, binary, *args],
     }
+    environments = dict.fromkeys(commands, env)
+    if baseline_src is not None:
+        # The editable install's .pth comes after PYTHONPATH on sys.path: the baseline's
+        # package wins for this command only.
+        commands["baseline"] = [str(SHIM), *args]
+        environments["baseline"] = {**env, "PYTHONPATH": str(baseline_src)}
     samples: dict[str, list[float]] = {name: [] for name in commands}
     names = list(commands)
     for round_number in range(runs):
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
-            samples[name].append(timed(commands[name], env, cwd))
+            samples[name].append(timed(commands[name], environments[name], cwd))
     return samples
 
 
-def compile_bytecode() -> None:
+def compile_bytecode(*folders: Path) -> None:
     """Without .pyc files every import compiles (a shell with PYTHONDONTWRITEBYTECODE=1
     never writes them); pip writes them when it installs, so measure with them."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
+    for folder in folders:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder)], check=True)
 
 
 def main() -> int:
-    compile_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--binary", action="append", help="default: /bin/true and the stand-in")
+    parser.add_argument("--baseline-src", type=Path, help="another checkout's src folder")
     options = parser.parse_args()
+    baseline = options.baseline_src.resolve() if options.baseline_src else None
+    compile_bytecode(ROOT / "src", *([baseline] if baseline else []))
     binaries = options.binary or ["/bin/true", str(STANDIN)]
     print(f"shim: {SHIM}\nruns per case: {options.runs} (interleaved with the bare binary)")
     print(
@@ -90,7 +108,8 @@ def main() -> int:
             for label, args in CASES.items():
                 for _ in range(5):  # warm-up: page cache, YAML cache, log folder
                     timed([str(SHIM), *args], env, cwd)
-                report(Path(binary).name, label, measure(args, binary, env, cwd, options.runs))
+                samples = measure(args, binary, env, cwd, options.runs, baseline)
+                report(Path(binary).name, label, samples)
             records = sum(1 for path in (root / "log").glob("*.jsonl") for _ in path.open("rb"))
             print(f"{'':10} records written: {records}")
     return 0
@@ -104,6 +123,13 @@ def report(binary: str, label: str, samples: dict[str, list[float]]) -> None:
         f"{binary:10} {label:30} {bare:8.2f} {shim:8.2f} {shim - bare:9.2f} "
         f"{shim / bare:6.2f} {p90:9.2f} {control:8.2f} {shim - control:7.2f}"
     )
+    if "baseline" in samples:
+        baseline = statistics.median(samples["baseline"])
+        print(
+            f"{'':10} {'  baseline shim':30} {'':8} {baseline:8.2f} {baseline - bare:9.2f} "
+            f"{baseline / bare:6.2f} {'':9} {'':8} {baseline - control:7.2f}"
+            f"   (this change: {shim - baseline:+.2f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -471,11 +471,13 @@ def test_broken_workspace_file_means_no_stack(
     ("backend", "given", "expected"),
     [
         ("file://~", "dev", "organization/proj/dev"),
-        ("file://~", "other/dev", "organization/other/dev"),
+        # pkg/backend/diy/store.go ParseReference: the organization must be "organization".
+        ("file://~", "other/dev", "other/dev"),
+        ("file://~", "organization/dev", "organization/proj/dev"),
         ("file://~", "organization/proj/dev", "organization/proj/dev"),
         ("s3://bucket", "dev", "organization/proj/dev"),
         ("gs://bucket", "dev", "organization/proj/dev"),
-        ("azblob://container", "proj/dev", "organization/proj/dev"),
+        ("azblob://container", "organization/dev", "organization/proj/dev"),
         ("postgres://u:p@h/db", "dev", "organization/proj/dev"),
         ("https://api.pulumi.com", "dev", "dev"),
         ("https://api.pulumi.com", "proj/dev", "proj/dev"),

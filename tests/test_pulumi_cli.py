@@ -91,15 +91,23 @@ def test_command_path_with_aliases_folded(argv: list[str], command: str) -> None
 
 
 def test_no_prefix_matching() -> None:
-    assert parse(["upd"]).command == ""
-    assert parse(["stack", "sel", "dev"]).command == "stack"
+    # Cobra's EnablePrefixMatching is off: a prefix is an unknown command, recorded as typed.
+    assert parse(["upd"]).command == "upd"
+    assert parse(["stack", "sel", "dev"]).command == "stack sel"
+    assert parse(["stack", "sel", "dev"]).effect == "unknown"
 
 
-def test_unknown_command_is_best_prefix_with_positionals() -> None:
+def test_unknown_command_is_recorded_as_typed_never_as_its_parent() -> None:
     invocation = parse(["frobnicate", "now"])
-    assert invocation.command == ""
-    assert invocation.positionals == ["frobnicate", "now"]
-    assert parse(["stack", "frobnicate"]).command == "stack"
+    assert invocation.command == "frobnicate"
+    assert invocation.known is False
+    assert invocation.positionals == ["now"]
+    invocation = parse(["org", "frobnicate"])
+    assert (invocation.command, invocation.effect) == ("org frobnicate", "unknown")
+    assert invocation.event == "command-org-frobnicate"
+    # A command that takes positionals besides its subcommands keeps the word as one.
+    invocation = parse(["env", "tag", "myorg/proj/env", "owner", "me"])
+    assert (invocation.command, invocation.known) == ("env tag", True)
 
 
 def test_first_word_decides_no_later_subcommand() -> None:
@@ -337,7 +345,11 @@ def test_exec_kind_and_flags_of_interest() -> None:
     assert invocation.expect_no_changes is True
     assert invocation.show_secrets is True
     assert invocation.exec_kind == "auto.inline"
-    assert parse(["up"]).exec_kind is None
+    # pulumi records "cli" for an engine command without (or with another) --exec-kind, and
+    # commands without the flag have no execution kind (pkg/cmd/pulumi/metadata/metadata.go).
+    assert parse(["up"]).exec_kind == "cli"
+    assert parse(["up", "--exec-kind", "auto"]).exec_kind == "cli"
+    assert parse(["stack", "select", "dev"]).exec_kind is None
 
 
 # Automation API ----------------------------------------------------------------------------
@@ -416,7 +428,8 @@ def test_surrogates_in_secret_positions() -> None:
     invocation = parse(["config", "set", "password\udcff", "s\udcfecret"])
     assert invocation.args == ["config", "set", "password\udcff", REDACTED]
     invocation = parse(["\udcff", "--\udcfe=\udcfd", "-\udcfc"])
-    assert invocation.command == ""
+    assert invocation.command == "\udcff"
+    assert invocation.known is False
 
 
 def test_bytes_arguments_are_decoded() -> None:
@@ -596,21 +609,28 @@ def test_redaction_keeps_what_is_not_secret() -> None:
     assert invocation.args == ["env", "init", "myenv", "-f", "env.yaml"]
 
 
-def test_env_run_keeps_the_command_and_plain_arguments() -> None:
+def test_env_run_keeps_the_program_and_redacts_its_arguments() -> None:
     argv = ["env", "run", "prod", "--", "aws", "s3", "ls", "--password", SECRET, "--profile", "x"]
     invocation = parse(argv)
-    assert invocation.positionals == [
-        "prod", "aws", "s3", "ls", "--password", REDACTED, "--profile", "x",
-    ]  # fmt: skip
-    assert invocation.args == [*argv[:-3], REDACTED, "--profile", "x"]
-    # With --env the environment is not a positional, so the command comes first.
+    assert invocation.positionals == ["prod", "aws", *[REDACTED] * 6]
+    assert invocation.args == [*argv[:5], *[REDACTED] * 6]
+    # With --env the environment is not a positional, so the program comes first.
     invocation = parse(["env", "run", "--env", "prod", "--", "printenv", f"TOKEN={SECRET}"])
-    assert invocation.positionals == ["printenv", f"TOKEN={REDACTED}"]
+    assert invocation.positionals == ["printenv", REDACTED]
+
+
+def test_env_run_without_dashes_redacts_the_programs_flags_too() -> None:
+    argv = ["env", "run", "e", "-i", "aws", "--secret-access-key", SECRET, "-l", "1h"]
+    invocation = parse(argv)
+    # -i and -l are env run's own flags (pflag parses flags anywhere on the line).
+    assert invocation.args == ["env", "run", "e", "-i", "aws", REDACTED, REDACTED, "-l", "1h"]
+    argv = ["env", "run", "e", "--", "curl", "-H", f"Authorization: Bearer {SECRET}"]
+    assert parse(argv).args == [*argv[:5], REDACTED, REDACTED]
 
 
 def test_env_run_a_secret_named_command_word_is_kept_only_if_it_is_the_command() -> None:
     invocation = parse(["env", "run", "prod", "--", "show-secrets", "--key", SECRET])
-    assert invocation.positionals == ["prod", "show-secrets", "--key", REDACTED]
+    assert invocation.positionals == ["prod", "show-secrets", REDACTED, REDACTED]
 
 
 def test_static_login_keeps_public_identifiers() -> None:
@@ -692,8 +712,8 @@ def test_engine_events(argv: list[str], event: str, end: str, canceled: str) -> 
             "state",
         ),
         (["stack", "migrate", "file://~", "dev"], "command-stack-migrate", "state"),
-        (["stack", "tag", "set", "k", "v"], "command-stack-tag-set", "state"),
-        (["stack", "tag", "rm", "k"], "command-stack-tag-remove", "state"),
+        (["stack", "tag", "set", "k", "v"], "stack-tag-updated", "state"),
+        (["stack", "tag", "rm", "k"], "stack-tag-deleted", "state"),
         (["config"], "stack-config-read", "read"),
         (["config", "--show-secrets"], "stack-config-read", "read"),
         (["config", "get", "k"], "stack-config-read", "read"),
@@ -728,9 +748,9 @@ def test_engine_events(argv: list[str], event: str, end: str, canceled: str) -> 
         (["plugin", "rm", "resource", "aws"], "command-plugin-remove", "local"),
         (["plugin", "ls"], "command-plugin-list", "read"),
         (["logs"], "command-logs", "read"),
-        (["deployment", "run", "update"], "command-deployment-run", "state"),
+        (["deployment", "run", "update"], "deployment-started", "infra"),
         (["env", "open", "e"], "environment-open", "read"),
-        (["env", "run", "e", "--", "ls"], "environment-open", "unknown"),
+        (["env", "run", "e", "--", "ls"], "environment-open", "read"),
         (["env", "get", "e", "p"], "environment-read", "read"),
         (["env", "init", "e"], "environment-created", "state"),
         (["env", "edit", "e"], "environment-updated", "state"),
@@ -747,14 +767,17 @@ def test_engine_events(argv: list[str], event: str, end: str, canceled: str) -> 
         (["env", "tag", "rm", "e", "a"], "environment-tag-deleted", "state"),
         (["env", "version", "retract", "e@3"], "environment-revision-retracted", "state"),
         (["env", "version", "tag", "e@stable", "@3"], "environment-revision-tag-created", "state"),
-        (["env", "version", "tag", "rm", "e@stable"], "environment-revision-tag-deleted", "state"),
+        (["env", "version", "tag", "rm", "e@stable"], "environment-revision-tag-delete", "state"),
         (["env", "version", "rollback", "e@3"], "environment-restored", "state"),
         (["env", "version", "history", "e"], "command-env-version-history", "read"),
         (["env", "ls"], "command-env-list", "read"),
         (["env", "provider", "aws-login", "oidc", "e", "arn", "n"], "environment-updated", "state"),
-        (["org", "set-default", "acme"], "command-org-set-default", "unknown"),
-        ([], "command-none", "unknown"),
-        (["--non-interactive"], "command-none", "unknown"),
+        (["org", "set-default", "acme"], "command-org-set-default", "local"),
+        (["org", "member", "rm", "bob"], "member-removed", "state"),
+        (["org", "role", "assign", "r", "t"], "role-assigned", "state"),
+        (["config", "delete-all"], "stack-config-updated", "local"),
+        ([], "command-none", "read"),
+        (["--non-interactive"], "command-none", "read"),
     ],
 )
 def test_action_events_and_effects(argv: list[str], event: str, effect: str) -> None:
@@ -767,7 +790,7 @@ def test_action_events_and_effects(argv: list[str], event: str, effect: str) -> 
 
 @pytest.mark.parametrize("command", ["import", "refresh", "destroy"])
 def test_preview_only_makes_an_engine_command_read_only(command: str) -> None:
-    assert parse([command]).effect == "state"
+    assert parse([command]).effect == ("state" if command == "refresh" else "infra")
     assert parse([command, "--preview-only"]).effect == "read"
 
 

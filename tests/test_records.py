@@ -67,7 +67,7 @@ def test_start_and_end_fields(sandbox):
     assert start["backend"] == f"file://{sandbox.state}"
     assert start["cwd"] == str(sandbox.project)
     assert start["exec_kind"] == "cli"
-    assert start["effect"] == "state"
+    assert start["effect"] == "infra"
     assert start["reveals_secrets"] is False
     assert start["host"] == os.uname().nodename
     assert start["user"] == start["identity"]["os_user"]

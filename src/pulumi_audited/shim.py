@@ -250,15 +250,15 @@ class _Recorder:
 
     def _append(self, record: dict) -> None:
         location = self.settings.log or _default_log()
-        from pulumi_audited.store.spool import Spool, is_remote
+        from pulumi_audited.store import is_remote, open_store
 
         if is_remote(location):
+            from pulumi_audited.store.spool import Spool
+
             if self.spool is None:
                 self.spool = Spool.for_location(location, lock_timeout=self.settings.lock_timeout)
             self.last_spooled = self.spool.append(record)
             return
-        from pulumi_audited.store import open_store
-
         open_store(location, lock_timeout=self.settings.lock_timeout).append(record)
 
     def confirm_start(self) -> bool:

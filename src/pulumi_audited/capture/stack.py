@@ -59,13 +59,16 @@ def resolve_stack(
 def qualify_stack_name(stack: str, project_name: str | None, backend_url: str) -> str:
     """The full `org/project/stack` name on self-managed backends, whose only org is fixed.
 
-    Pulumi Cloud names are left alone: their default organization is not known offline.
+    As pkg/backend/diy/store.go's ParseReference reads it: `dev` and `organization/dev` are
+    `organization/<project>/dev`; another organization (`proj/dev`) is refused by pulumi, so it
+    is kept as given. Pulumi Cloud names are left alone: their default organization is not
+    known offline.
     """
-    if not is_self_managed(backend_url):
+    if not is_self_managed(backend_url) or not project_name:
         return stack
     parts = stack.split("/")
-    if len(parts) == 1 and project_name:
+    if len(parts) == 1:
         return f"{SELF_MANAGED_ORGANIZATION}/{project_name}/{stack}"
-    if len(parts) == 2:
-        return f"{SELF_MANAGED_ORGANIZATION}/{stack}"
+    if len(parts) == 2 and parts[0] == SELF_MANAGED_ORGANIZATION:
+        return f"{SELF_MANAGED_ORGANIZATION}/{project_name}/{parts[1]}"
     return stack

@@ -1,45 +1,32 @@
 """Understand a pulumi command line the way pulumi (cobra and pflag) does, redacting as we go.
 
-`parse(sys.argv[1:])` finds the command path as cobra does (the first word that is not a flag or
-a flag's value names the subcommand, level by level; an unknown flag is assumed to take the next
-word as its value there, as cobra assumes), then reads the flags as pflag does for that command
+`parse(sys.argv[1:])` finds the command as cobra does (github.com/spf13/cobra command.go,
+stripFlags and Find: the first word that is neither a flag nor a flag's value names the
+subcommand, level by level; a flag unknown at that level is assumed to take the next word, a
+boolean or value-optional one never does), then reads the flags as pflag does for that command
 (`-abc` clusters, `-v3`, `-v=3`, `--flag=value`, `--` ending the flags; an unknown flag is taken
-for a boolean unless written `--flag=value`). Everything it returns is already redacted: secret
-values never reach an `Invocation`.
+for a boolean unless written `--flag=value`). Flags the command line does not set come from
+`PULUMI_OPTION_<FLAG>` as pulumi's declareFlagsAsEnvironmentVariables (pkg/cmd/pulumi/pulumi.go)
+sets them: the command line wins. Everything returned is already redacted: secret values never
+reach an `Invocation`.
 
-Redaction of `env run ENV [--] COMMAND ARGS...`: the command name is kept, and so is each of its
-arguments, except a value following or attached to an option whose name looks secret
-(`--password x`, `--token=x`), a `NAME=value` whose NAME looks secret, URL credentials and known
-token shapes. A bare secret with no telling name (`mysql -phunter2`) cannot be recognised; the
-record keeps what was run, which is what an auditor needs, and everything with a name says what
-it is.
+The grammar is generated from pulumi's source (grammar.py); what commands mean (effect, event,
+secrets) is the hand-written table in meaning.py.
 """
 
 import os
 
-from pulumi_audited.pulumi.commands import (
-    ACTION_EVENTS,
-    ALWAYS_REVEALS,
-    BACKEND_URL_POSITIONAL,
-    EFFECTS,
-    ENGINE_EVENTS,
-    FALLBACK_VALUE_FLAGS,
-    HEADER,
-    KV,
+from pulumi_audited.pulumi.commands import ROOT, Command, FlagTable
+from pulumi_audited.pulumi.meaning import (
+    INFRA,
     NOT_SECRET_FLAGS,
-    PREVIEW_ONLY_COMMANDS,
     READ,
-    REVEALS_WITH_SHOW_SECRETS,
-    ROOT,
-    SECRET_FLAGS,
-    STACK_POSITIONAL,
     STATE,
-    STATIC_LOGIN_PUBLIC_ARGS,
     UNKNOWN,
+    UNKNOWN_MEANING,
     UNRECORDED,
-    WHOLE,
-    Command,
-    FlagTable,
+    Meaning,
+    meaning_of,
 )
 from pulumi_audited.pulumi.redact import (
     REDACTED,
@@ -49,9 +36,21 @@ from pulumi_audited.pulumi.redact import (
     strip_url_credentials,
 )
 
-_NO_SECRET_FLAGS: dict[str, str] = {}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 _FALSE_WORDS = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 _BOOLEAN_WORDS = _FALSE_WORDS | {"1", "t", "T", "true", "TRUE", "True"}
+
+# pulumi's execution kinds (sdk/go/common/constant: ExecKindCLI, ExecKindAutoLocal,
+# ExecKindAutoInline); pkg/cmd/pulumi/metadata/metadata.go records "cli" for any other value.
+EXEC_KINDS = frozenset({"cli", "auto.local", "auto.inline"})
+_EXEC_KIND_DEFAULT = "cli"
+
+# Flags the Automation API passes that only some commands define; treated as taking a value
+# wherever they appear, so a mistaken placement still parses.
+FALLBACK_VALUE_FLAGS = frozenset({"exec-kind", "exec-agent", "client", "event-log"})
 
 
 class Invocation:
@@ -66,9 +65,11 @@ class Invocation:
         "end_event_canceled",
         "end_event_success",
         "event",
+        "exec_agent",
         "exec_kind",
         "expect_no_changes",
         "global_flags",
+        "known",
         "non_interactive",
         "positionals",
         "reveals_secrets",
@@ -86,6 +87,7 @@ class Invocation:
         stack: str | None = None,
         cwd: str | None = None,
         exec_kind: str | None = None,
+        exec_agent: str | None = None,
         non_interactive: bool = False,
         yes: bool = False,
         expect_no_changes: bool = False,
@@ -98,6 +100,7 @@ class Invocation:
         skip_key: str = "",
         backend_arg: str | None = None,
         global_flags: dict[str, str | bool] | None = None,
+        known: bool = True,
     ):
         self.command = command
         self.args = args if args is not None else []
@@ -105,6 +108,7 @@ class Invocation:
         self.stack = stack
         self.cwd = cwd
         self.exec_kind = exec_kind
+        self.exec_agent = exec_agent
         self.non_interactive = non_interactive
         self.yes = yes
         self.expect_no_changes = expect_no_changes
@@ -117,6 +121,8 @@ class Invocation:
         self.skip_key = skip_key
         self.backend_arg = backend_arg
         self.global_flags = global_flags if global_flags is not None else {}
+        # False when a word of the command path is not in pulumi's tree (`org frobnicate`).
+        self.known = known
 
     @property
     def unrecorded(self) -> bool:
@@ -142,6 +148,7 @@ _FIELD_ORDER = (
     "stack",
     "cwd",
     "exec_kind",
+    "exec_agent",
     "non_interactive",
     "yes",
     "expect_no_changes",
@@ -154,13 +161,16 @@ _FIELD_ORDER = (
     "skip_key",
     "backend_arg",
     "global_flags",
+    "known",
 )
 
 
-def parse(argv: list[str]) -> Invocation:
+def parse(argv: list[str], environ: "Mapping[str, str] | None" = None) -> Invocation:
     """Understand `argv` (the arguments after the program name). Never raises."""
     try:
-        return _Parser([_as_text(arg) for arg in argv]).invocation()
+        return _Parser(
+            [_as_text(arg) for arg in argv], os.environ if environ is None else environ
+        ).invocation()
     except Exception:
         # A bug must not stop pulumi from running, nor leak what it could not read.
         try:
@@ -178,10 +188,15 @@ def _as_text(arg: object) -> str:
     return str(arg)
 
 
+def option_variable(flag: str) -> str:
+    """The variable pulumi reads a flag from: `--exec-kind` is PULUMI_OPTION_EXEC_KIND."""
+    return "PULUMI_OPTION_" + flag.replace("-", "_").upper()
+
+
 class _Flag:
     """One flag occurrence. `value` is None for a boolean written without `=`."""
 
-    __slots__ = ("index", "is_global", "known_value", "name", "prefix", "value")
+    __slots__ = ("at", "index", "is_global", "known", "known_value", "name", "prefix", "value")
 
     def __init__(
         self,
@@ -189,16 +204,20 @@ class _Flag:
         value: str | None,
         index: int,
         prefix: str,
-        is_global: bool,
+        table: FlagTable,
         known_value: bool,
+        at: int,
     ):
         self.name = name
         self.value = value
+        # The argument naming the flag.
+        self.at = at
         # The argument holding the value (or the flag itself, for a boolean).
         self.index = index
         # What precedes the value inside that argument: "" when the value stands alone.
         self.prefix = prefix
-        self.is_global = is_global
+        self.is_global = name in table.globals
+        self.known = name in table.kinds
         # Declared by the command as taking a value (so --stack is the stack, for instance).
         self.known_value = known_value
 
@@ -207,40 +226,58 @@ class _Parser:
     __slots__ = (
         "argv",
         "command",
+        "environ",
         "flags",
+        "known",
+        "meaning",
         "out",
+        "path",
         "path_indices",
         "positional_indices",
         "secret_positionals",
+        "table",
     )
 
-    def __init__(self, argv: list[str]):
+    def __init__(self, argv: list[str], environ: "Mapping[str, str]"):
         self.argv = argv
+        self.environ = environ
         self.out = list(argv)
         self.flags: list[_Flag] = []
         self.positional_indices: list[int] = []
         # Words after an unknown flag named like a secret (`--new-token abc`): parsed as
         # positionals, as pflag would, but redacted in case the flag takes a value after all.
         self.secret_positionals: set[int] = set()
-        self.command, self.path_indices = _find_command(argv)
+        self.command, self.path_indices, unknown_index = _find_command(argv)
+        self.table = self.command.table()
+        self.known = unknown_index < 0
+        if self.known:
+            self.path = self.command.path
+            self.meaning = meaning_of(self.path)
+        else:
+            # Recorded as typed (`org frobnicate`): never the parent's meaning.
+            typed = argv[unknown_index]
+            self.path = f"{self.command.path} {typed}".strip()
+            self.path_indices.append(unknown_index)
+            self.meaning = UNKNOWN_MEANING
 
     def invocation(self) -> Invocation:
         self._read_flags()
-        path = self.command.path
-        self._redact_flag_values(path)
-        positionals = self._redacted_positionals(path)
+        self._redact_flag_values()
+        positionals = self._redacted_positionals()
+        self._redact_command_arguments()
         out = [redact_text(arg) for arg in self.out]
         positionals = [redact_text(arg) for arg in positionals]
+        path = redact_text(self.path) if not self.known else self.path
 
-        stack = self._stack(path, positionals)
-        effect, event, end_success, end_canceled, reveals = self._classify(path, positionals)
+        effect, event, end_success, end_canceled, reveals = self._classify(positionals)
         return Invocation(
             command=path,
             args=out,
             positionals=positionals,
-            stack=stack,
+            stack=self._stack(positionals),
             cwd=self._global_value("cwd") or None,
-            exec_kind=self._last_value("exec-kind") or None,
+            exec_kind=self._exec_kind(),
+            exec_agent=self._value("exec-agent") or None,
             non_interactive=self._is_set("non-interactive"),
             yes=self._is_set("yes"),
             expect_no_changes=self._is_set("expect-no-changes"),
@@ -251,15 +288,16 @@ class _Parser:
             end_event_success=end_success,
             end_event_canceled=end_canceled,
             skip_key=self._skip_key(path),
-            backend_arg=self._backend_arg(path, positionals),
+            backend_arg=self._backend_arg(positionals),
             global_flags=self._global_flags(),
+            known=self.known,
         )
 
     # Reading the command line ------------------------------------------------------------
 
     def _read_flags(self) -> None:
         argv = self.argv
-        table = self.command.table()
+        table = self.table
         skipped = self.path_indices
         index = 0
         after_dashes = False
@@ -283,21 +321,23 @@ class _Parser:
         name, equals, value = arg[2:].partition("=")
         takes_value = _takes_value(table, name)
         if equals:
-            self._add(table, name, value, index, arg[: len(arg) - len(value)], takes_value)
+            known_value = takes_value or table.kinds.get(name) == "?"
+            self._add(table, name, value, index, arg[: len(arg) - len(value)], known_value)
         elif takes_value:
             value_index = self._next_index(index)
             if value_index < len(self.argv):
-                self._add(table, name, self.argv[value_index], value_index, "", True)
+                self._add(table, name, self.argv[value_index], value_index, "", True, index)
                 return value_index
             self._add(table, name, None, index, "", True)
         else:
-            self._add(table, name, None, index, "", False)
-            if name not in table.bools and _is_secret_flag_name(name):
+            self._add(table, name, None, index, "", table.kinds.get(name) == "?")
+            if name not in table.kinds and _is_secret_flag_name(name):
                 self.secret_positionals.add(self._next_index(index))
         return index
 
     def _read_shorts(self, table: FlagTable, arg: str, index: int) -> int:
-        """Records a pflag shorthand cluster such as `-yf`, `-v3`, `-v=3` or `-s dev`."""
+        """Records a pflag shorthand cluster such as `-yf`, `-v3`, `-v=3` or `-s dev`
+        (pflag's parseSingleShortArg)."""
         rest = arg[1:]
         while rest:
             name = table.shorts.get(rest[0])
@@ -305,13 +345,15 @@ class _Parser:
                 # pflag would stop with "unknown shorthand flag"; read on as a boolean.
                 rest = rest[1:]
                 continue
-            takes_value = name in table.values
+            kind = table.kinds.get(name)
+            takes_value = kind == "="
             prefix = arg[: len(arg) - len(rest) + 1]
             if len(rest) > 2 and rest[1] == "=":
-                self._add(table, name, rest[2:], index, prefix + "=", takes_value)
+                known_value = takes_value or kind == "?"
+                self._add(table, name, rest[2:], index, prefix + "=", known_value)
                 break
             if not takes_value:
-                self._add(table, name, None, index, "", False)
+                self._add(table, name, None, index, "", kind == "?")
                 rest = rest[1:]
                 continue
             if len(rest) > 1:
@@ -319,7 +361,7 @@ class _Parser:
                 break
             value_index = self._next_index(index)
             if value_index < len(self.argv):
-                self._add(table, name, self.argv[value_index], value_index, "", True)
+                self._add(table, name, self.argv[value_index], value_index, "", True, index)
                 return value_index
             self._add(table, name, None, index, "", True)
             break
@@ -339,67 +381,86 @@ class _Parser:
         index: int,
         prefix: str,
         known_value: bool,
+        at: int | None = None,
     ) -> None:
-        is_global = name in table.globals
-        self.flags.append(_Flag(name, value, index, prefix, is_global, known_value))
+        at = index if at is None else at
+        self.flags.append(_Flag(name, value, index, prefix, table, known_value, at))
 
     # Redaction -----------------------------------------------------------------------------
 
-    def _redact_flag_values(self, path: str) -> None:
-        specific = SECRET_FLAGS.get(path, _NO_SECRET_FLAGS)
-        general = SECRET_FLAGS[""]
-        table = self.command.table()
+    def _redact_flag_values(self) -> None:
+        secret_flags = self.meaning.secret_flags
+        table = self.table
         for flag in self.flags:
             if flag.value is None:
                 continue
-            is_boolean = flag.name in table.bools
-            redacted = _redact_flag_value(flag.name, flag.value, specific, general, is_boolean)
+            is_boolean = table.kinds.get(flag.name) == ""
+            redacted = _redact_flag_value(flag.name, flag.value, secret_flags, is_boolean)
             flag.value = redact_text(redacted)
             if redacted is not self.argv[flag.index] or flag.prefix:
                 self.out[flag.index] = flag.prefix + redacted
 
-    def _redacted_positionals(self, path: str) -> list[str]:
+    def _redacted_positionals(self) -> list[str]:
         values = [self.argv[index] for index in self.positional_indices]
         redacted = [
             REDACTED if index in self.secret_positionals else redact_value(value)
             for index, value in zip(self.positional_indices, values, strict=True)
         ]
-        self._redact_command_specific(path, values, redacted)
+        self._redact_secret_positionals(values, redacted)
         for index, value in zip(self.positional_indices, redacted, strict=True):
             self.out[index] = value
         return redacted
 
-    def _redact_command_specific(self, path: str, raw: list[str], redacted: list[str]) -> None:
+    def _redact_secret_positionals(self, raw: list[str], redacted: list[str]) -> None:
         """Positional arguments that are secret because of where they stand."""
-        if path == "config set":
-            if self._has_secret_flag() or (raw and name_looks_secret(raw[0])):
+        rule = self.meaning.secret_args
+        url_arg = self.meaning.url_arg
+        if url_arg is not None and len(raw) > url_arg:
+            redacted[url_arg] = strip_url_credentials(raw[url_arg])
+        if rule is None:
+            return
+        if rule == "config-set":
+            if self._secret_requested() or (raw and name_looks_secret(raw[0])):
                 _redact_from(redacted, 1)
-        elif path == "env set":
+        elif rule == "env-set":
             first = self._env_name_offset()
-            if self._has_secret_flag() or (len(raw) > first and name_looks_secret(raw[first])):
+            if self._secret_requested() or (len(raw) > first and name_looks_secret(raw[first])):
                 _redact_from(redacted, first + 1)
-        elif path == "env run":
-            first = self._env_name_offset()
-            if len(raw) > first + 1:
-                redacted[first + 1 :] = redact_command_args(raw[first + 1 :])
-        elif path in STATIC_LOGIN_PUBLIC_ARGS:
-            _redact_from(redacted, self._env_name_offset() + STATIC_LOGIN_PUBLIC_ARGS[path])
-        elif path in BACKEND_URL_POSITIONAL and raw:
-            redacted[0] = strip_url_credentials(raw[0])
+        elif rule == "env-run":
+            # The program keeps its name; its arguments are where people put tokens.
+            _redact_from(redacted, self._env_name_offset() + 1)
+        elif rule.startswith("from-"):
+            _redact_from(redacted, self._env_name_offset() + int(rule[5:]))
 
-    def _has_secret_flag(self) -> bool:
-        """`--secret` anywhere, even after `--`: erring towards redaction costs nothing."""
+    def _redact_command_arguments(self) -> None:
+        """`env run ENV PROGRAM ARGS...`: everything after the program's name that is not one
+        of env run's own flags is the program's, flags and all."""
+        if self.meaning.secret_args != "env-run":
+            return
+        program = self._env_name_offset()
+        if len(self.positional_indices) <= program:
+            return
+        program_index = self.positional_indices[program]
+        own: set[int] = set()
+        for flag in self.flags:
+            if flag.known:
+                own.update((flag.at, flag.index))
+        for index in range(program_index + 1, len(self.argv)):
+            if index not in own and self.argv[index] != "--":
+                self.out[index] = REDACTED
+
+    def _secret_requested(self) -> bool:
+        """`--secret` (or PULUMI_OPTION_SECRET) anywhere, even after `--` or set to false:
+        erring towards redaction costs nothing."""
         for arg in self.argv:
             if arg == "--secret" or arg.startswith("--secret="):
                 return True
-        return any(flag.name == "secret" and _truthy(flag.value) for flag in self.flags)
+        return self._is_set("secret") or self._option("secret") is not None
 
     def _env_name_offset(self) -> int:
-        """0 when `--env NAME` names the environment, 1 when the first positional does."""
-        for flag in self.flags:
-            if flag.name == "env" and flag.known_value and flag.value:
-                return 0
-        return 1
+        """0 when `--env NAME` (or PULUMI_OPTION_ENV) names the environment, 1 when the first
+        positional does."""
+        return 0 if self.path.startswith("env ") and self._value("env") else 1
 
     # What the command line says ------------------------------------------------------------
 
@@ -409,17 +470,39 @@ class _Parser:
                 return flag
         return None
 
-    def _last_value(self, name: str) -> str | None:
+    def _option(self, name: str) -> str | None:
+        """PULUMI_OPTION_<NAME>, when this command defines the flag."""
+        if name not in self.table.kinds:
+            return None
+        return self.environ.get(option_variable(name))
+
+    def _value(self, name: str) -> str | None:
+        """A value flag as pulumi sees it: the command line's last, else its variable."""
         flag = self._last(name)
-        return flag.value if flag is not None else None
+        if flag is not None:
+            return flag.value if flag.known_value else None
+        return self._option(name)
 
     def _global_value(self, name: str) -> str | None:
         flag = self._last(name)
-        return flag.value if flag is not None and flag.is_global else None
+        if flag is not None:
+            return flag.value if flag.is_global else None
+        return self._option(name)
 
     def _is_set(self, name: str) -> bool:
+        """A boolean flag as pulumi sees it: the command line, else `true`/`1` in its variable
+        (pulumi ignores other words there)."""
         flag = self._last(name)
-        return flag is not None and _truthy(flag.value)
+        if flag is not None:
+            return _truthy(flag.value)
+        option = self._option(name)
+        return option is not None and option.lower() in ("true", "1")
+
+    def _exec_kind(self) -> str | None:
+        if "exec-kind" not in self.table.kinds:
+            return None
+        kind = self._value("exec-kind")
+        return kind if kind in EXEC_KINDS else _EXEC_KIND_DEFAULT
 
     def _global_flags(self) -> dict[str, str | bool]:
         result: dict[str, str | bool] = {}
@@ -432,21 +515,22 @@ class _Parser:
                 result[flag.name] = _truthy(flag.value)
         return result
 
-    def _stack(self, path: str, positionals: list[str]) -> str | None:
+    def _stack(self, positionals: list[str]) -> str | None:
         flag = self._last("stack")
         if flag is not None and flag.known_value and flag.value:
             return flag.value
-        if path in STACK_POSITIONAL and positionals and positionals[0]:
-            return positionals[0]
-        return None
+        position = self.meaning.stack_arg
+        if position is not None and len(positionals) > position and positionals[position]:
+            return positionals[position]
+        return self._option("stack") or None
 
-    def _backend_arg(self, path: str, positionals: list[str]) -> str | None:
-        if path not in BACKEND_URL_POSITIONAL:
+    def _backend_arg(self, positionals: list[str]) -> str | None:
+        if self.meaning.url_arg is None:
             return None
-        if positionals:
-            return positionals[0]
-        if path == "login":
-            cloud_url = self._last_value("cloud-url")
+        if len(positionals) > self.meaning.url_arg:
+            return positionals[self.meaning.url_arg]
+        if self.path == "login":
+            cloud_url = self._value("cloud-url")
             if cloud_url:
                 return cloud_url
             if self._is_set("local"):
@@ -458,28 +542,30 @@ class _Parser:
         --help anywhere, "version" for a --version before the command, else the command."""
         first_word = self.path_indices[0] if self.path_indices else len(self.argv)
         for flag in self.flags:
-            if flag.name == "help" and flag.is_global and _truthy(flag.value):
+            if flag.name == "help" and _truthy(flag.value):
                 return "help"
             if flag.name == "version" and flag.is_global and flag.index < first_word:
                 return "version"
         return path
 
-    def _classify(self, path: str, positionals: list[str]) -> tuple[str, str, str, str, bool]:
+    def _classify(self, positionals: list[str]) -> tuple[str, str, str, str, bool]:
         """(effect, start event, end event, end event when canceled, reveals secrets)."""
-        reveals = path in ALWAYS_REVEALS or (
-            path in REVEALS_WITH_SHOW_SECRETS and self._is_set("show-secrets")
+        meaning: Meaning = self.meaning
+        path = self.path
+        reveals = meaning.reveals or (
+            meaning.reveals_with is not None and self._is_set(meaning.reveals_with)
         )
-        effect = EFFECTS.get(path, UNKNOWN)
-        if path in PREVIEW_ONLY_COMMANDS and self._is_set("preview-only"):
+        effect = meaning.effect
+        if meaning.preview_only and self._is_set("preview-only"):
             effect = READ
         elif path == "stack select" and self._is_set("create"):
             effect = STATE
 
-        engine = ENGINE_EVENTS.get(path)
-        if engine is not None:
-            return effect, engine[0], engine[1], engine[2], reveals
+        if meaning.engine is not None:
+            base = meaning.engine
+            return effect, base + "-started", base + "-completed", base + "-canceled", reveals
 
-        event = ACTION_EVENTS.get(path)
+        event = meaning.event
         named_args = len(positionals) - self._env_name_offset() if path.startswith("env ") else 0
         if path == "env remove" and named_args > 0:
             event = "environment-updated"
@@ -493,8 +579,9 @@ class _Parser:
         return effect, event, event, event, reveals
 
 
-def _find_command(argv: list[str]) -> tuple[Command, list[int]]:
-    """The command cobra would run, and the indices of the words naming it."""
+def _find_command(argv: list[str]) -> tuple[Command, list[int], int]:
+    """The command cobra would run, the indices of the words naming it, and the index of a
+    word that names no subcommand of a command that only groups others (-1 when none)."""
     command = ROOT
     path_indices: list[int] = []
     while command.children:
@@ -503,17 +590,19 @@ def _find_command(argv: list[str]) -> tuple[Command, list[int]]:
             break
         child = command.children.get(argv[index])
         if child is None:
-            break
+            if command.dynamic or meaning_of(command.path).args:
+                break
+            return command, path_indices, index
         path_indices.append(index)
         command = child
-    return command, path_indices
+    return command, path_indices, -1
 
 
 def _first_word(argv: list[str], table: FlagTable, skipped: list[int]) -> int:
     """Index of the first argument that is neither a flag nor a flag's value; -1 if none.
 
     Mirrors cobra's stripFlags: `--name` without `=` and a lone `-x` take the next argument as
-    their value unless known to be boolean (or value-optional); unknown ones are assumed to.
+    their value unless boolean or value-optional; unknown ones are assumed to.
     """
     remaining = [index for index in range(len(argv)) if index not in skipped]
     position = 0
@@ -523,41 +612,36 @@ def _first_word(argv: list[str], table: FlagTable, skipped: list[int]) -> int:
         if arg == "--":
             return -1
         if arg.startswith("--"):
-            if "=" not in arg and arg[2:] not in table.bools:
+            if "=" not in arg and not table.stands_alone(arg[2:]):
                 position += 1
         elif arg.startswith("-"):
-            if len(arg) == 2 and arg[1] != "=" and not _short_is_boolean(table, arg[1]):
+            if len(arg) == 2 and arg[1] != "=" and not _short_stands_alone(table, arg[1]):
                 position += 1
         elif arg:
             return remaining[position - 1]
     return -1
 
 
-def _short_is_boolean(table: FlagTable, letter: str) -> bool:
+def _short_stands_alone(table: FlagTable, letter: str) -> bool:
     name = table.shorts.get(letter)
-    return name is not None and name in table.bools
+    return name is not None and table.stands_alone(name)
 
 
 def _takes_value(table: FlagTable, name: str) -> bool:
-    if name in table.values:
-        return True
-    return name not in table.bools and name in FALLBACK_VALUE_FLAGS
+    kind = table.kinds.get(name)
+    return kind == "=" or (kind is None and name in FALLBACK_VALUE_FLAGS)
 
 
 def _redact_flag_value(
-    name: str,
-    value: str,
-    specific: dict[str, str],
-    general: dict[str, str],
-    is_boolean: bool,
+    name: str, value: str, secret_flags: dict[str, str], is_boolean: bool
 ) -> str:
-    kind = specific.get(name) or general.get(name)
-    if kind == WHOLE:
+    kind = secret_flags.get(name)
+    if kind == "whole":
         return REDACTED
-    if kind == KV:
+    if kind == "kv":
         key, equals, _secret = value.partition("=")
         return key + "=" + REDACTED if equals else REDACTED
-    if kind == HEADER:
+    if kind == "header":
         header, colon, _secret = value.partition(":")
         return header + ": " + REDACTED if colon else REDACTED
     if is_boolean and value in _BOOLEAN_WORDS:
@@ -571,32 +655,6 @@ def _is_secret_flag_name(name: str) -> bool:
     return name not in NOT_SECRET_FLAGS and name_looks_secret(name)
 
 
-def redact_command_args(args: list[str]) -> list[str]:
-    """The arguments of a command pulumi runs for the user (`env run`), redacted.
-
-    Kept as typed except: the value of an option whose name looks secret (the next argument,
-    or the part after `=`), `NAME=value` with a secret-looking NAME, and URL credentials.
-    """
-    redacted: list[str] = []
-    value_is_secret = False
-    for arg in args:
-        if value_is_secret:
-            redacted.append(REDACTED)
-            value_is_secret = False
-            continue
-        if len(arg) > 1 and arg[0] == "-":
-            option, equals, value = arg.lstrip("-").partition("=")
-            if name_looks_secret(option):
-                if equals:
-                    redacted.append(arg[: len(arg) - len(value)] + REDACTED)
-                else:
-                    redacted.append(arg)
-                    value_is_secret = True
-                continue
-        redacted.append(redact_value(arg))
-    return redacted
-
-
 def _redact_from(values: list[str], start: int) -> None:
     for index in range(start, len(values)):
         values[index] = REDACTED
@@ -605,3 +663,6 @@ def _redact_from(values: list[str], start: int) -> None:
 def _truthy(value: str | None) -> bool:
     """A boolean flag's value as pflag reads it: bare means true."""
     return value is None or value not in _FALSE_WORDS
+
+
+__all__ = ["EXEC_KINDS", "INFRA", "Invocation", "option_variable", "parse"]

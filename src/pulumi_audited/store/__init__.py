@@ -6,7 +6,15 @@ A store is opened from the log location: a path or `file://` URL here; `s3://` a
 
 from pulumi_audited.store.errors import StoreError
 
-__all__ = ["StoreError", "local_folder", "open_store"]
+__all__ = ["REMOTE_PREFIXES", "StoreError", "is_remote", "local_folder", "open_store"]
+
+# Log locations kept in a bucket; anything else is a local folder. Deciding this costs no
+# import: the shim asks on every run, and the spool is loaded only for a remote log.
+REMOTE_PREFIXES = ("s3://", "azblob://")
+
+
+def is_remote(location: str) -> bool:
+    return location.startswith(REMOTE_PREFIXES)
 
 
 def local_folder(location: str) -> str:

@@ -55,10 +55,6 @@ class RemoteLocation:
     url: str = ""
 
 
-def is_remote(location: str) -> bool:
-    return location.startswith(("s3://", "azblob://"))
-
-
 def parse_location(location: str) -> RemoteLocation:
     """The parts of `s3://bucket/prefix?region=...` or `azblob://container/prefix`."""
     parts = urlsplit(location)

@@ -26,7 +26,6 @@ from pulumi_audited.store.chain import line_hash
 from pulumi_audited.store.errors import StoreError
 from pulumi_audited.store.local import ExclusiveLock, fsync_folder
 
-REMOTE_PREFIXES = ("s3://", "azblob://")
 PENDING = "pending"
 SUFFIX = ".jsonl"
 _STATE = "writer"
@@ -41,10 +40,6 @@ SHIPPING = "shipping"  # a request is under way
 READY = "ready"  # everything shipped; waiting for more while the shim that started it runs
 FAILED = "failed"  # gave up; `error` says why
 DONE = "done"  # everything shipped; exited
-
-
-def is_remote(location: str) -> bool:
-    return location.startswith(REMOTE_PREFIXES)
 
 
 def spool_root() -> str:

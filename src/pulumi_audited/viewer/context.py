@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 from pulumi_audited.config import Settings, default_log_folder, load_settings
+from pulumi_audited.store import is_remote
 from pulumi_audited.store.base import ReadableStore
-from pulumi_audited.store.remote import is_remote
 
 
 def settings() -> Settings:

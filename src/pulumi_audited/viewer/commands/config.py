@@ -36,7 +36,7 @@ def _remote_summary(location: str) -> dict:
 
 
 def _log_summary(folder: str) -> dict:
-    from pulumi_audited.store.remote import is_remote
+    from pulumi_audited.store import is_remote
 
     if is_remote(folder):
         return _remote_summary(folder)
