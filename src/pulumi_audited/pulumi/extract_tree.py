@@ -1,6 +1,7 @@
 """Extract pulumi's command tree (commands, aliases, flags) from pulumi's own Go source.
 
-    python -m pulumi_audited.pulumi.extract_tree --git-dir DIR [--rev REV] [--version X.Y.Z] [-o FILE]
+    python -m pulumi_audited.pulumi.extract_tree --git-dir DIR [--rev REV] [--version X.Y.Z]
+        [-o FILE]
     python -m pulumi_audited.pulumi.extract_tree --source DIR ...
 
 A development tool, never imported by the shim (stdlib only). It runs pulumi's command
@@ -25,7 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pulumi_audited.pulumi.go_reader import FuncDecl, GoFile, Node, ValueDecl, parse_body, parse_file
+from pulumi_audited.pulumi.go_reader import (
+    FuncDecl,
+    GoFile,
+    Node,
+    ValueDecl,
+    parse_body,
+    parse_file,
+)
 
 ROOT_PACKAGE = "pkg/cmd/pulumi"
 ROOT_FUNCTION = "NewPulumiCmd"
@@ -160,9 +168,12 @@ class Loader:
             if text is None:
                 continue
             parsed = parse_file(path, text)
-            if parsed.package.endswith("_test") or parsed.package == "main" and "cmd" not in path:
+            if parsed.package.endswith("_test") or (parsed.package == "main" and "cmd" not in path):
                 continue
-            if "//go:build" in text.split("package", 1)[0] and "ignore" in text.split("package", 1)[0]:
+            if (
+                "//go:build" in text.split("package", 1)[0]
+                and "ignore" in text.split("package", 1)[0]
+            ):
                 continue
             files.append(parsed)
         if not files:
@@ -341,6 +352,7 @@ class Interpreter:
         self.depth = 0
         self.warnings: list[str] = []
         self.pkg_values: dict[tuple[str, str], Any] = {}
+        self.root_has_version = False
 
     def warn(self, frame: Frame, node: Node, message: str) -> None:
         line = frame.file.src.count("\n", 0, node.start) + 1
@@ -464,7 +476,7 @@ class Interpreter:
             words = line.split()
             if len(words) > 1 and words[0] == name:
                 return self.zero_in(obj.pkg, file, " ".join(words[1:]))
-            if len(words) == 1 or len(words) == 3 and words[1] == ".":
+            if len(words) == 1 or (len(words) == 3 and words[1] == "."):
                 embedded = self.zero_in(obj.pkg, file, " ".join(words))  # an embedded struct
                 if isinstance(embedded, Struct) and embedded.pkg is not None:
                     found = self.field_zero(embedded, name)
@@ -504,9 +516,7 @@ class Interpreter:
                 frame.scope.assign(target.name, value)
         elif target.kind == "selector":
             self.set_field(frame, self.ev(frame, target.x), target.name, value)
-        elif target.kind == "unary" and target.op == "*":
-            self.store(frame, target.x, value, define)
-        elif target.kind == "paren":
+        elif (target.kind == "unary" and target.op == "*") or target.kind == "paren":
             self.store(frame, target.x, value, define)
 
     def set_field(self, frame: Frame, obj: Any, name: str, value: Any) -> None:
@@ -538,7 +548,9 @@ class Interpreter:
                 return
             text = cond.text if isinstance(cond, Unknown) else frame.file.text(stmt.cond)
             then_returns = self.run_branch(frame, stmt.then, text)
-            else_returns = stmt.other is not None and self.run_branch(frame, stmt.other, negate(text))
+            else_returns = stmt.other is not None and self.run_branch(
+                frame, stmt.other, negate(text)
+            )
         finally:
             frame.scope = outer
         # After `if cond { return }` the rest of the block runs only when cond is false.
@@ -589,9 +601,15 @@ class Interpreter:
         try:
             if stmt.init is not None:
                 self.exec(frame, stmt.init)
-            tag = self.ev(frame, stmt.tag.x) if stmt.tag is not None and stmt.tag.kind == "expr" else True
+            tag = (
+                self.ev(frame, stmt.tag.x)
+                if stmt.tag is not None and stmt.tag.kind == "expr"
+                else True
+            )
             for exprs, body in stmt.cases:
-                if exprs is None or any(self.ev(frame, e) == tag for e in exprs if not isinstance(tag, Unknown)):
+                if exprs is None or any(
+                    self.ev(frame, e) == tag for e in exprs if not isinstance(tag, Unknown)
+                ):
                     self.run_stmts(frame, body)
                     return
         finally:
@@ -624,7 +642,9 @@ class Interpreter:
             return builtin[name]
         return self.package_member(frame.pkg, name, frame.file, node)
 
-    def package_member(self, pkg: Package | None, name: str, file: GoFile | None, node: Node) -> Any:
+    def package_member(
+        self, pkg: Package | None, name: str, file: GoFile | None, node: Node
+    ) -> Any:
         if pkg is None:
             return Unknown("")
         if name in pkg.funcs:
@@ -757,11 +777,10 @@ class Interpreter:
         return obj
 
     def ev_element(self, frame: Frame, value: Node, elem_type: Node | None) -> Any:
+        # Elided element types: []T{{...}} and []*T{{...}} both mean T{...}.
         if value.kind == "composite" and value.type is None and elem_type is not None:
-            value = Node("composite", value.start, value.end, {**value.f, "type": elem_type})
-        if elem_type is not None and elem_type.kind == "pointertype" and value.kind == "composite":
-            if value.type is None:
-                value = Node("composite", value.start, value.end, {**value.f, "type": elem_type.elem})
+            typ = elem_type.elem if elem_type.kind == "pointertype" else elem_type
+            value = Node("composite", value.start, value.end, {**value.f, "type": typ})
         return self.ev(frame, value)
 
     def type_of(self, frame: Frame, typ: Node | None) -> tuple[Any, str]:
@@ -783,9 +802,11 @@ class Interpreter:
     def new_cmd(self, frame: Frame, node: Node) -> Cmd:
         cmd = Cmd("", frame.fn, frame.file.path, list(self.conds))
         for key, value in node.elems:
-            if key is not None and key.kind == "ident":
-                if key.name in ("Use", "Aliases", "Hidden", "DisableFlagParsing"):
-                    self.set_field(frame, cmd, key.name, self.ev(frame, value))
+            name = key.name if key is not None and key.kind == "ident" else ""
+            if name == "Version" and frame.fn == ROOT_FUNCTION:
+                self.root_has_version = True
+            elif name in ("Use", "Aliases", "Hidden", "DisableFlagParsing"):
+                self.set_field(frame, cmd, name, self.ev(frame, value))
         return cmd
 
     def ev_funclit(self, frame: Frame, node: Node) -> Any:
@@ -871,7 +892,9 @@ class Interpreter:
                     extra = [c for c in self.conds if c not in cmd.conds]
                     cmd.children.append((child, extra))
                 else:
-                    self.warn(frame, node, f"AddCommand of an unknown command: {frame.file.text(node)}")
+                    self.warn(
+                        frame, node, f"AddCommand of an unknown command: {frame.file.text(node)}"
+                    )
             return None
         if name in ("Flags", "LocalFlags", "LocalNonPersistentFlags", "InheritedFlags"):
             return FlagSet(cmd, False)
@@ -991,7 +1014,7 @@ def combined_hidden(cmd: Cmd, add_conds: list[str]) -> str:
 
 def flag_json(flag: Flag) -> dict[str, Any]:
     noopt = flag.noopt if isinstance(flag.noopt, str) and flag.noopt != "" else None
-    is_bool = noopt == "true" and flag.type == "bool" or flag.type == "count"
+    is_bool = (noopt == "true" and flag.type == "bool") or flag.type == "count"
     data: dict[str, Any] = {
         "short": flag.short,
         "kind": "bool" if is_bool else "value",
@@ -1026,6 +1049,128 @@ def cmd_json(cmd: Cmd, path: str, add_conds: list[str], seen: set[int]) -> dict[
     }
 
 
+DO_PACKAGE = "pkg/cmd/pulumi/do"
+
+# What `pulumi do` accepts beyond what cobra sees, read from pkg/cmd/pulumi/do/*.go (v3.259):
+# do.go (NewDoCmd, buildSubcommand, packageCommand.newCommand), do_resource.go,
+# do_resource_upsert.go, do_function.go, do_shared.go (addInputFlagsTo), do_global.go.
+# The operation subcommands and their flags are extracted (see do_modes); this is the prose
+# around them, to be re-read when the extracted part changes.
+DO_GRAMMAR: dict[str, Any] = {
+    "usage": "pulumi do [do flags] <token> [<operation> [<name>|<id>]] [flags]",
+    "parsing": (
+        "`do` has DisableFlagParsing; its RunE parses its own flags (--dry-run, --show-secrets, "
+        "--output, --stateless, --package) with unknown flags allowed, takes the first positional "
+        "as the token, builds a command from the provider's schema and runs it with do's flags "
+        "copied onto it as persistent flags; so do's flags may stand anywhere on the line. "
+        "Cobra still finds the static child show-resources as the first positional."
+    ),
+    "package": (
+        "The provider package is --package (one word: 'name[@version] [parameters...]', "
+        "shell-split; the parameters parameterize the provider) or else the token's text before "
+        "the first ':'. The plugin is installed on first use."
+    ),
+    "tokens": {
+        "package": (
+            "no positional with --package, or a positional without ':': a help-only command "
+            "listing the package's modules, resources and functions; no further positionals"
+        ),
+        "module": "pkg:module naming a module of the schema: help-only, no further positionals",
+        "resource": (
+            "pkg:module:Type naming a resource: takes one operation word (below), then that "
+            "operation's positional"
+        ),
+        "function": (
+            "pkg:module:function naming a function: invoked at once, no operation word and no "
+            "positional (flags only)"
+        ),
+    },
+    "function_changes_cloud_resources": False,
+    "stateful_by_default": True,
+    "stateless_flag": "stateless",
+    "dry_run_flag": "dry-run",
+    "writes_state": (
+        "Without --stateless, create/upsert/patch/delete run a stack update (preview with "
+        "--dry-run) that adds, replaces or removes a resource snippet in the current stack; "
+        "outside a project the stack is `default` of the project `default-global-project` under "
+        "$PULUMI_HOME, created on first use. With --stateless they call the provider directly "
+        "and write no state. read, list and function invocations call the provider only."
+    ),
+    "input_flags": (
+        "Per schema property P (kebab-cased): --P VALUE (literal) and hidden --P+ VALUE "
+        "(an expression in the input format), also namespaced as --input:P / --input:P+; boolean "
+        "properties are value-optional (--P alone means true, else --P=false); string, integer "
+        "and number properties take a value. Provider configuration properties are the same under "
+        "the package's name: --<package>:P (persistent on the resource command). Other property "
+        "types have no flag. All are string flags to pflag."
+    ),
+}
+
+DO_MUTATING = ("create", "upsert", "patch", "delete")
+
+
+def do_modes(interp: Interpreter) -> dict[str, Any]:
+    """Runs do's per-schema constructors with an unknown schema, once per --stateless value."""
+    pkg = interp.loader.load_dir(DO_PACKAGE)
+    if pkg is None:
+        return {}
+    modes: dict[str, Any] = {}
+    for mode, stateless in (("stateful", False), ("stateless", True)):
+        pc = Struct(pkg, "packageCommand", {"stateless": stateless})
+        decl = pkg.methods[("packageCommand", "newResourceCommand")]
+        resource = interp.call_decl(decl, pkg, [Unknown("res")], pc)
+        if isinstance(resource, Cmd):
+            modes[mode] = dynamic_node(resource, "<token>", [], stateless)
+    decl = pkg.methods[("packageCommand", "newFunctionCommand")]
+    function = interp.call_decl(decl, pkg, [Unknown("fn")], Struct(pkg, "packageCommand"))
+    if isinstance(function, Cmd):
+        modes["function"] = dynamic_node(function, "<token>", [], None)
+    return modes
+
+
+def dynamic_node(cmd: Cmd, name: str, conds: list[str], stateless: bool | None) -> dict[str, Any]:
+    use = cmd.use if isinstance(cmd.use, str) and cmd.use else name
+    node: dict[str, Any] = {
+        "use": use.split(" ", 1)[0] if cmd.use else name,
+        "positional": use.split(" ", 1)[1] if " " in use else "",
+        "when": " && ".join(conds),
+        "flags": {n: flag_json(cmd.flags[n]) for n in sorted(cmd.flags)},
+    }
+    if stateless is not None and cmd.children == []:
+        node["changes_cloud_resources"] = node["use"] in DO_MUTATING
+        node["writes_state"] = node["use"] in DO_MUTATING and not stateless
+    if cmd.children:
+        node["operations"] = [
+            dynamic_node(child, child.name(), c, stateless)
+            for child, c in sorted(cmd.children, key=lambda c: c[0].name())
+        ]
+    return node
+
+
+COBRA_FILE = "github.com/spf13/cobra"
+
+
+def add_cobra_defaults(root: Cmd, has_version: bool) -> None:
+    """What cobra adds when the root command executes (cobra v1.10, command.go and completions.go):
+    a local --help/-h on every command, --version on a root with a Version (its -v is taken by
+    --verbose here), the `help` command, and the hidden `__complete` (alias `__completeNoDesc`)
+    that shell completion scripts run. pulumi turns cobra's `completion` command off."""
+    help_cmd = Cmd("help [command]", "(cobra) InitDefaultHelpCmd", COBRA_FILE, [])
+    complete = Cmd("__complete [command-line]", "(cobra) initCompleteCmd", COBRA_FILE, [])
+    complete.aliases, complete.hidden, complete.dfp = ["__completeNoDesc"], True, True
+    root.children += [(help_cmd, []), (complete, [])]
+    if has_version and "version" not in root.flags:
+        short = "" if any(f.short == "v" for f in root.flags.values()) else "v"
+        root.flags["version"] = Flag("version", short, "bool", False, "true", [])
+    stack, seen = [root], set()
+    while stack:
+        cmd = stack.pop()
+        if id(cmd.flags) not in seen and "help" not in cmd.flags:
+            cmd.flags["help"] = Flag("help", "h", "bool", False, "true", [])
+        seen.add(id(cmd.flags))
+        stack.extend(child for child, _ in cmd.children)
+
+
 def extract(source: Source) -> tuple[dict[str, Any], list[str]]:
     loader = Loader(source)
     pkg = loader.load_dir(ROOT_PACKAGE)
@@ -1036,7 +1181,11 @@ def extract(source: Source) -> tuple[dict[str, Any], list[str]]:
     root = result[0] if isinstance(result, list) else result
     if not isinstance(root, Cmd):
         raise SystemExit(f"{ROOT_FUNCTION} did not yield a command")
+    add_cobra_defaults(root, interp.root_has_version)
     tree = cmd_json(root, "", [], set())
+    for node in tree["children"]:
+        if node["file"].startswith(DO_PACKAGE + "/") and node["use"] == "do":
+            node["dynamic"] = {**DO_GRAMMAR, **do_modes(interp)}
     return tree, interp.warnings
 
 
@@ -1060,7 +1209,7 @@ def main(argv: list[str] | None = None) -> int:
         source.close()
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 _TOKEN = re.compile(
     r"""
@@ -21,9 +21,12 @@ _TOKEN = re.compile(
   | (?P<raw>`[^`]*`)
   | (?P<str>"(?:[^"\\\n]|\\.)*")
   | (?P<rune>'(?:[^'\\\n]|\\.[^']*)')
-  | (?P<num>(?:0[xXoObB][0-9a-fA-F_]+|\d[\d_]*(?:\.[\d_]*)?(?:[eE][+-]?\d+)?|\.\d[\d_]*(?:[eE][+-]?\d+)?)i?)
+  | (?P<num>(?:0[xXoObB][0-9a-fA-F_]+
+          |\d[\d_]*(?:\.[\d_]*)?(?:[eE][+-]?\d+)?
+          |\.\d[\d_]*(?:[eE][+-]?\d+)?)i?)
   | (?P<ident>[^\W\d]\w*)
-  | (?P<op>\.\.\.|<<=|>>=|&\^=|&&|\|\||<-|\+\+|--|==|!=|<=|>=|:=|\+=|-=|\*=|/=|%=|&=|\|=|\^=|<<|>>|&\^|[-+*/%&|^<>=!~(){}\[\],;.:])
+  | (?P<op>\.\.\.|<<=|>>=|&\^=|&&|\|\||<-|\+\+|--|==|!=|<=|>=|:=
+         |\+=|-=|\*=|/=|%=|&=|\|=|\^=|<<|>>|&\^|[-+*/%&|^<>=!~(){}\[\],;.:])
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -512,7 +515,9 @@ class Parser:
         if t.kind == "op" and t.text in (":=", "="):
             self.next()
             if self.accept("range"):
-                return self.node("range", start, lhs=lhs, define=t.text == ":=", x=self.parse_expr())
+                return self.node(
+                    "range", start, lhs=lhs, define=t.text == ":=", x=self.parse_expr()
+                )
             rhs = self.parse_expr_list()
             return self.node("assign", start, lhs=lhs, rhs=rhs, define=t.text == ":=")
         if t.kind == "op" and t.text.endswith("=") and t.text not in ("==", "!=", "<=", ">="):
@@ -535,7 +540,7 @@ class Parser:
             exprs.append(self.parse_expr())
         return exprs
 
-    _PREC = {
+    _PREC: ClassVar[dict[str, int]] = {
         "||": 1, "&&": 2,
         "==": 3, "!=": 3, "<": 3, "<=": 3, ">": 3, ">=": 3,
         "+": 4, "-": 4, "|": 4, "^": 4,
@@ -693,7 +698,9 @@ class Parser:
             return self.node("functype", start)
         open_i = self.i
         self.skip_balanced()
-        return self.node("funclit", start, params=params, variadic=variadic, body=(open_i + 1, self.i - 1))
+        return self.node(
+            "funclit", start, params=params, variadic=variadic, body=(open_i + 1, self.i - 1)
+        )
 
     def parse_type_node(self, start: int) -> Node:
         """A type in expression position: []T, [N]T, map[K]V, *T, chan T, struct{}, pkg.T[A]."""
