@@ -35,7 +35,7 @@ def test_grammar_is_generated_from_the_committed_tree() -> None:
 
 
 def test_every_command_has_a_meaning_and_every_meaning_a_command() -> None:
-    paths = {*grammar.COMMANDS, *LEGACY_COMMANDS}
+    paths = {*grammar.COMMANDS, *grammar.DYNAMIC, *LEGACY_COMMANDS}
     missing = sorted(paths - set(MEANINGS))
     assert not missing, f"commands without a row in meaning.py: {missing}"
     orphans = sorted(set(MEANINGS) - paths)
@@ -98,6 +98,18 @@ def _value_flags(command: Command) -> list[list[str]]:
     return forms
 
 
+def _takes_a_value_down_to(levels: list[Command], flag: str) -> bool:
+    """Whether cobra skips the word after `flag` at every level it passes on the way down: a
+    subcommand may redefine it as a boolean (`api --verbose`), and cobra then reads the next
+    word as a command name, as the parser does."""
+    for level in levels:
+        table = level.table()
+        name = table.shorts.get(flag[1:]) if flag[1] != "-" else flag[2:]
+        if name is not None and table.stands_alone(name):
+            return False
+    return True
+
+
 @pytest.mark.parametrize("command", ALL_COMMANDS, ids=lambda command: command.path)
 def test_value_flags_before_each_subcommand_do_not_change_the_command(command: Command) -> None:
     words = _spellings(command)[0]
@@ -111,6 +123,8 @@ def test_value_flags_before_each_subcommand_do_not_change_the_command(command: C
     for depth, level in enumerate(levels):
         following = words[depth]
         for flag in _value_flags(level):
+            if not _takes_a_value_down_to(levels[depth:], flag[0]):
+                continue
             # The flag's value is spelled like the next command word: cobra must skip it.
             argv = [*words[:depth], *flag, following, *words[depth:]]
             for extra in stack or [[]]:
@@ -160,7 +174,7 @@ def test_every_flag_can_come_from_its_pulumi_option_variable() -> None:
         if "show-secrets" in table.bools and meaning_of(command.path).reveals_with:
             assert parse(words, {"PULUMI_OPTION_SHOW_SECRETS": "true"}).reveals_secrets
             assert not parse(words, {"PULUMI_OPTION_SHOW_SECRETS": "yes"}).reveals_secrets
-        if "preview-only" in table.bools and meaning_of(command.path).preview_only:
+        if meaning_of(command.path).read_with == "preview-only":
             assert parse(words, {"PULUMI_OPTION_PREVIEW_ONLY": "1"}).effect == READ
         if "exec-kind" in table.values:
             assert parse(words, {"PULUMI_OPTION_EXEC_KIND": "auto.local"}).exec_kind == (
@@ -175,6 +189,28 @@ def test_variables_for_flags_the_command_does_not_have_are_ignored() -> None:
     assert invocation.expect_no_changes is True
     invocation = parse(["up"], {"PULUMI_OPTION_YES": "1", "PULUMI_OPTION_NON_INTERACTIVE": "0"})
     assert (invocation.yes, invocation.non_interactive) == (True, False)
+
+
+@pytest.mark.parametrize("operation", sorted(grammar.DYNAMIC))
+def test_do_operations_name_the_command_and_keep_the_token(operation: str) -> None:
+    # pkg/cmd/pulumi/do: `pulumi do [do flags] <token> [<operation> [<name>|<id>]] [flags]`.
+    word = operation.split()[1]
+    argv = ["do", "--package", "aws@6", "aws:s3:Bucket", word, "logs", "--bucket-prefix", "x"]
+    invocation = parse(argv)
+    assert invocation.command == operation
+    # Schema flags (one per property) take a value, so "x" is not a positional.
+    assert invocation.positionals == ["aws:s3:Bucket", "logs"]
+    expected = "read" if word in ("read", "list") else "infra"
+    assert invocation.effect == expected
+    if expected == "infra":
+        assert parse([*argv, "--dry-run"]).effect == READ
+    assert parse([*argv, "--show-secrets"]).reveals_secrets
+
+
+def test_do_without_an_operation_reads() -> None:
+    assert parse(["do", "aws:s3:getBucket", "--bucket", "b"]).command == "do"
+    assert parse(["do", "aws:s3:getBucket"]).effect == READ
+    assert parse(["do", "show-resources"]).command == "do show-resources"
 
 
 @pytest.mark.parametrize("command", sorted(LEGACY_COMMANDS))

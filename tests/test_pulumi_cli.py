@@ -81,7 +81,7 @@ def assert_same_shape(argv: list[str], invocation: Invocation) -> None:
         (["api", "/api/user"], "api"),
         (["api", "describe", "GetStack"], "api describe"),
         (["__complete", "up", "--st"], "__complete"),
-        (["__completeNoDesc", "st"], "__completeNoDesc"),
+        (["__completeNoDesc", "st"], "__complete"),  # cobra: an alias of __complete
     ],
 )
 def test_command_path_with_aliases_folded(argv: list[str], command: str) -> None:

@@ -16,7 +16,7 @@ secrets) is the hand-written table in meaning.py.
 
 import os
 
-from pulumi_audited.pulumi.commands import ROOT, Command, FlagTable
+from pulumi_audited.pulumi.commands import ROOT, Command, FlagTable, dynamic_child
 from pulumi_audited.pulumi.meaning import (
     INFRA,
     NOT_SECRET_FLAGS,
@@ -234,6 +234,7 @@ class _Parser:
         "path",
         "path_indices",
         "positional_indices",
+        "schema_flags",
         "secret_positionals",
         "table",
     )
@@ -249,6 +250,10 @@ class _Parser:
         self.secret_positionals: set[int] = set()
         self.command, self.path_indices, unknown_index = _find_command(argv)
         self.table = self.command.table()
+        # `do <token> <operation>` takes a flag per schema property, unknown here; nearly all
+        # take a value (pkg/cmd/pulumi/do: booleans alone are value-optional).
+        parent = self.command.parent
+        self.schema_flags = parent is not None and parent.dynamic
         self.known = unknown_index < 0
         if self.known:
             self.path = self.command.path
@@ -319,7 +324,7 @@ class _Parser:
     def _read_long(self, table: FlagTable, arg: str, index: int) -> int:
         """Records `--name[=value]`; returns the index of the last argument it used."""
         name, equals, value = arg[2:].partition("=")
-        takes_value = _takes_value(table, name)
+        takes_value = _takes_value(table, name) or (self.schema_flags and name not in table.kinds)
         if equals:
             known_value = takes_value or table.kinds.get(name) == "?"
             self._add(table, name, value, index, arg[: len(arg) - len(value)], known_value)
@@ -556,7 +561,7 @@ class _Parser:
             meaning.reveals_with is not None and self._is_set(meaning.reveals_with)
         )
         effect = meaning.effect
-        if meaning.preview_only and self._is_set("preview-only"):
+        if meaning.read_with is not None and self._is_set(meaning.read_with):
             effect = READ
         elif path == "stack select" and self._is_set("create"):
             effect = STATE
@@ -590,12 +595,27 @@ def _find_command(argv: list[str]) -> tuple[Command, list[int], int]:
             break
         child = command.children.get(argv[index])
         if child is None:
-            if command.dynamic or meaning_of(command.path).args:
+            if command.dynamic:
+                return _dynamic_command(argv, command, path_indices, index), path_indices, -1
+            if meaning_of(command.path).args:
                 break
             return command, path_indices, index
         path_indices.append(index)
         command = child
     return command, path_indices, -1
+
+
+def _dynamic_command(argv: list[str], command: Command, path_indices: list[int], token: int):
+    """`do <token> <operation>`: the word after the token names the operation, when it is one;
+    the token stays a positional."""
+    index = _first_word(argv, command.table(), [*path_indices, token])
+    if index < 0:
+        return command
+    operation = dynamic_child(command, argv[index])
+    if operation is None:
+        return command
+    path_indices.append(index)
+    return operation
 
 
 def _first_word(argv: list[str], table: FlagTable, skipped: list[int]) -> int:

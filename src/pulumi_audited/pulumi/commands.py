@@ -5,7 +5,7 @@ built only for those. Cobra's rules (github.com/spf13/cobra, command.go): a comm
 its own and the persistent flags of its ancestors; a subcommand is found by name or alias.
 """
 
-from pulumi_audited.pulumi.grammar import COMMANDS
+from pulumi_audited.pulumi.grammar import COMMANDS, DYNAMIC
 from pulumi_audited.pulumi.meaning import LEGACY_COMMANDS
 
 
@@ -144,6 +144,14 @@ def _child_paths() -> dict[str, list[str]]:
             if path:
                 _CHILD_PATHS.setdefault(path.rpartition(" ")[0], []).append(path)
     return _CHILD_PATHS
+
+
+def dynamic_child(command: Command, word: str) -> Command | None:
+    """`pulumi do <token> create`: the operation `word` of a command whose subcommands are
+    built at run time, or None."""
+    path = f"{command.path} {word}"
+    entry = DYNAMIC.get(path)
+    return None if entry is None else Command(path, entry, command)
 
 
 def is_legacy(path: str) -> bool:

@@ -20,14 +20,6 @@ HERE = Path(__file__).resolve().parent
 TREE_FILE = HERE / "cli_tree.json"
 GRAMMAR_FILE = HERE / "grammar.py"
 
-# Commands and flags cobra adds by itself, which the Go source therefore does not declare:
-# the help command, the completion entry points cobra's shell scripts call on every TAB
-# (pulumi disables only cobra's `completion` command: CompletionOptions.DisableDefaultCmd),
-# `-h/--help` on every command, and `--version` on the root, whose `Version` is set.
-COBRA_COMMANDS = ("help", "__complete", "__completeNoDesc")
-COBRA_ROOT_FLAGS = "h/help version"
-COBRA_HELP_FLAG = "h/help"
-
 _HEADER = '''"""pulumi v{version}'s command tree (source commit {commit}).
 
 Generated from cli_tree.json by `python -m pulumi_audited.pulumi.grammar_gen`: do not edit.
@@ -36,6 +28,9 @@ COMMANDS maps each canonical command path ("" is the root) to (aliases, flags, m
 before children. flags: `short/long`; `=` takes a value, `?` takes one only after `=` (pflag's
 NoOptDefVal), no mark is a boolean; `^` is persistent (inherited by subcommands). marks: `h`
 hidden, `d` DisableFlagParsing, `y` subcommands built at run time from provider schemas.
+
+DYNAMIC holds those run-time subcommands (`pulumi do <token> <operation>`) under the path
+"<command> <operation>", in the same form: every flag any form of the operation defines.
 """
 
 PULUMI_VERSION = {version!r}
@@ -47,13 +42,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {{
 def flag_token(name: str, flag: dict) -> str:
     short = flag.get("short") or ""
     token = f"{short}/{name}" if short else name
-    if flag["kind"] == "bool":
-        if flag.get("noopt") not in (None, "true", '"true"'):
-            token += "?"
-    elif flag.get("noopt") is not None:
-        token += "?"
-    else:
-        token += "="
+    if flag["kind"] != "bool":
+        token += "=" if flag.get("noopt") is None else "?"
     if flag.get("persistent"):
         token += "^"
     return token
@@ -66,7 +56,6 @@ def command_rows(tree: dict) -> list[tuple[str, str, str, str]]:
     def visit(node: dict) -> None:
         path = node["path"]
         flags = [flag_token(name, flag) for name, flag in sorted(node["flags"].items())]
-        flags.append(COBRA_ROOT_FLAGS if path == "" else COBRA_HELP_FLAG)
         marks = ""
         if node.get("hidden"):
             marks += "h"
@@ -77,10 +66,34 @@ def command_rows(tree: dict) -> list[tuple[str, str, str, str]]:
         rows.append((path, " ".join(node.get("aliases") or ()), " ".join(flags), marks))
         for child in node["children"]:
             visit(child)
-        if path == "":
-            for name in COBRA_COMMANDS:
-                marks = "" if name == "help" else "h"
-                rows.append((name, "", COBRA_HELP_FLAG, marks))
+
+    visit(tree)
+    return rows
+
+
+def dynamic_rows(tree: dict) -> list[tuple[str, str, str, str]]:
+    """("do create", "", flags, "") for each operation of each command with a `dynamic` key:
+    the union of the operation's flags in every form, the resource command's and the parent's
+    own (which `do` copies onto the command it builds)."""
+    rows: list[tuple[str, str, str, str]] = []
+
+    def visit(node: dict) -> None:
+        grammar = node.get("dynamic")
+        if grammar:
+            operations: dict[str, dict[str, dict]] = {}
+            for form in grammar.values():
+                if not isinstance(form, dict) or "operations" not in form:
+                    continue
+                for operation in form["operations"]:
+                    flags = operations.setdefault(operation["use"], {})
+                    flags.update(node["flags"])
+                    flags.update(form.get("flags", {}))
+                    flags.update(operation["flags"])
+            for use, flags in sorted(operations.items()):
+                tokens = " ".join(flag_token(name, flag) for name, flag in sorted(flags.items()))
+                rows.append((f"{node['path']} {use}", "", tokens, ""))
+        for child in node["children"]:
+            visit(child)
 
     visit(tree)
     return rows
@@ -91,6 +104,9 @@ def render(tree: dict) -> str:
     commit = tree.get("source_commit", "unknown")
     lines = [_HEADER.format(version=version, commit=commit)]
     for path, aliases, flags, marks in command_rows(tree):
+        lines.append(f"    {path!r}: ({aliases!r}, {flags!r}, {marks!r}),\n")
+    lines.append("}\n\nDYNAMIC: dict[str, tuple[str, str, str]] = {\n")
+    for path, aliases, flags, marks in dynamic_rows(tree):
         lines.append(f"    {path!r}: ({aliases!r}, {flags!r}, {marks!r}),\n")
     lines.append("}\n")
     return "".join(lines)

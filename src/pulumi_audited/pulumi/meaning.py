@@ -11,7 +11,7 @@ same style otherwise; None means `command-<path>` (or `secret-decrypted` when it
 `notes` is a space-separated list, read only for the row of the command being run:
 
     engine=BASE          an engine operation: BASE-started, BASE-completed, BASE-canceled
-    preview-only         `--preview-only` makes it read-only
+    read-with=FLAG       FLAG makes it read-only (`--preview-only`, `do`'s `--dry-run`)
     reveals              prints secret values in plaintext whatever the flags
     reveals-with=FLAG    prints them when FLAG is set (`--show-secrets`)
     stack-arg=N          positional N names the stack it acts on
@@ -42,6 +42,7 @@ _REMOTE_SECRETS = (
     "secret:remote-executor-image-password=whole"
 )
 _ENGINE_SECRETS = _REMOTE_SECRETS
+_DO_CHANGES = "read-with=dry-run reveals-with=show-secrets"
 
 MEANINGS: dict[str, tuple[str, str | None, str]] = {
     "": (READ, "command-none", ""),
@@ -100,8 +101,8 @@ MEANINGS: dict[str, tuple[str, str | None, str]] = {
     "stack webhook delivery redeliver": (STATE, None, ""),
     "stack migrate": (STATE, None, "url-arg=0 stack-arg=1"),
     "console": (READ, None, ""),
-    "import": (INFRA, None, "engine=resource-import preview-only"),
-    "refresh": (STATE, None, "engine=stack-refresh preview-only " + _ENGINE_SECRETS),
+    "import": (INFRA, None, "engine=resource-import read-with=preview-only"),
+    "refresh": (STATE, None, "engine=stack-refresh read-with=preview-only " + _ENGINE_SECRETS),
     "state": (READ, None, ""),
     "state remove": (STATE, _STATE_UPDATED, ""),
     "state get": (READ, None, "reveals-with=show-secrets"),
@@ -116,7 +117,7 @@ MEANINGS: dict[str, tuple[str, str | None, str]] = {
     "state untaint": (STATE, _STATE_UPDATED, ""),
     "install": (LOCAL, None, ""),
     "up": (INFRA, None, "engine=stack-update " + _ENGINE_SECRETS),
-    "destroy": (INFRA, None, "engine=stack-destroy preview-only " + _ENGINE_SECRETS),
+    "destroy": (INFRA, None, "engine=stack-destroy read-with=preview-only " + _ENGINE_SECRETS),
     "preview": (READ, None, "engine=stack-preview " + _ENGINE_SECRETS),
     "cancel": (STATE, "stack-update-canceled", "stack-arg=0"),
     "env": (READ, None, ""),
@@ -318,7 +319,17 @@ MEANINGS: dict[str, tuple[str, str | None, str]] = {
     "neo acp": (INFRA, None, ""),
     "help": (READ, None, "args"),
     "__complete": (READ, None, "args"),
-    "__completeNoDesc": (READ, None, "args"),
+    # `do <token>` lists a package's or module's contents, or invokes a function (read-only);
+    # `do <token> <operation>` acts on one resource, in the stack unless --stateless
+    # (pkg/cmd/pulumi/do; the operations are grammar.DYNAMIC).
+    "do": (READ, None, "reveals-with=show-secrets"),
+    "do show-resources": (READ, None, ""),
+    "do create": (INFRA, None, _DO_CHANGES),
+    "do upsert": (INFRA, None, _DO_CHANGES),
+    "do patch": (INFRA, None, _DO_CHANGES),
+    "do delete": (INFRA, None, _DO_CHANGES),
+    "do read": (READ, None, "reveals-with=show-secrets"),
+    "do list": (READ, None, "reveals-with=show-secrets"),
     # Commands of earlier 3.x releases that users still run (see LEGACY_COMMANDS).
     "deployment settings init": (STATE, "deployment-settings-updated", ""),
     "deployment settings configure": (STATE, "deployment-settings-updated", ""),
@@ -396,7 +407,7 @@ class Meaning:
         "effect",
         "engine",
         "event",
-        "preview_only",
+        "read_with",
         "reveals",
         "reveals_with",
         "secret_args",
@@ -409,7 +420,7 @@ class Meaning:
         self.effect = effect
         self.event = event
         self.engine: str | None = None
-        self.preview_only = False
+        self.read_with: str | None = None
         self.reveals = False
         self.reveals_with: str | None = None
         self.stack_arg: int | None = None
@@ -426,8 +437,8 @@ class Meaning:
             self.secret_flags[name[7:]] = value
         elif name == "engine":
             self.engine = value
-        elif name == "preview-only":
-            self.preview_only = True
+        elif name == "read-with":
+            self.read_with = value
         elif name == "reveals":
             self.reveals = True
         elif name == "reveals-with":
