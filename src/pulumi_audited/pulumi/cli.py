@@ -434,8 +434,8 @@ class _Parser:
         elif rule == "env-run":
             # The program keeps its name; its arguments are where people put tokens.
             _redact_from(redacted, self._env_name_offset() + 1)
-        elif rule.startswith("from-"):
-            _redact_from(redacted, self._env_name_offset() + int(rule[5:]))
+        elif rule.startswith("last-"):
+            _redact_from(redacted, max(0, len(redacted) - int(rule[5:])))
 
     def _redact_command_arguments(self) -> None:
         """`env run ENV PROGRAM ARGS...`: everything after the program's name that is not one

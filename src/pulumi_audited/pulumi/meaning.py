@@ -22,7 +22,8 @@ same style otherwise; None means `command-<path>` (or `secret-decrypted` when it
                          (`Name: secret`)
     secret-args=RULE     positionals that are secret: config-set (the value, when --secret or
                          a secret-looking key), env-set (likewise), env-run (every argument of
-                         the command run), from-N (from the Nth after the environment on)
+                         the command run), last-N (the last N: the environment name before
+                         the others may be left out, pkg/cmd/esc/cli/env_provider_*_login.go)
 """
 
 INFRA = "infra"  # creates, updates or deletes cloud resources
@@ -148,14 +149,14 @@ MEANINGS: dict[str, tuple[str, str | None, str]] = {
     "env provider aws-login static": (
         STATE,
         _ENV_UPDATED,
-        "secret-args=from-1 secret:session-token=whole",
+        "secret-args=last-1 secret:session-token=whole",
     ),
     "env provider aws-login oidc": (STATE, _ENV_UPDATED, ""),
     "env provider azure-login": (READ, None, ""),
-    "env provider azure-login static": (STATE, _ENV_UPDATED, "secret-args=from-3"),
+    "env provider azure-login static": (STATE, _ENV_UPDATED, "secret-args=last-1"),
     "env provider azure-login oidc": (STATE, _ENV_UPDATED, ""),
     "env provider gcp-login": (READ, None, ""),
-    "env provider gcp-login static": (STATE, _ENV_UPDATED, "secret-args=from-1"),
+    "env provider gcp-login static": (STATE, _ENV_UPDATED, "secret-args=last-1"),
     "env provider gcp-login oidc": (STATE, _ENV_UPDATED, ""),
     "env remove": (STATE, "environment-deleted", ""),
     "env open": (READ, "environment-open", "reveals"),
