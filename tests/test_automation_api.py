@@ -51,8 +51,7 @@ from typing import Any
 
 import pytest
 from conftest import SHIM, STANDIN, Sandbox
-
-auto = pytest.importorskip("pulumi.automation")
+from pulumi import automation as auto
 
 STACK = "organization/webapp/dev"
 CANARY = f"canary-{uuid.uuid4().hex}"
@@ -87,8 +86,10 @@ EXPECTED_ARGV: dict[str, list[list[str]]] = {
     "who_am_i": [["whoami", "--json"]],
     "set_config": [],  # below: --non-interactive is not first
     "set_all_config": [
-        ["config", "set-all", "--stack", "dev"]
-        + ["--plaintext", "region=eu-west-1", "--secret", "password=CANARY"]
+        [
+            *("config", "set-all", "--stack", "dev"),
+            *("--plaintext", "region=eu-west-1", "--secret", "password=CANARY"),
+        ]
     ],
     "list_stacks": [["stack", "ls", "--json"]],
     "preview": [["preview", "--exec-kind", LOCAL, *EVENT_LOG, "--stack", "dev"]],
