@@ -457,3 +457,24 @@ def test_a_copied_shim_finds_the_standin_and_does_not_loop(
     assert [s["argv"] for s in starts] == [["version"], ["--non-interactive", "whoami", "--json"]]
     assert starts[1]["run_id"] == run["start"]["run_id"]
     assert run["start"]["pid"] in (starts[1]["pid"], starts[1]["ppid"])
+
+
+def test_without_pulumi_audited_pulumi_the_shim_skips_itself_on_path(sandbox: Sandbox) -> None:
+    import subprocess
+
+    client_bin = client_bin_with_shim(sandbox.root)
+    env = client_environment(sandbox, client_bin)
+    del env["PULUMI_AUDITED_PULUMI"]
+    # The shim named `pulumi` comes first on PATH; the stand-in's folder after it.
+    found = {**env, "PATH": f"{client_bin}{os.pathsep}{STANDIN.parent}{os.pathsep}{env['PATH']}"}
+    kwargs: dict[str, Any] = {"capture_output": True, "stdin": subprocess.DEVNULL, "timeout": 60}
+    result = subprocess.run(["pulumi", "whoami"], env=found, cwd=sandbox.project, **kwargs)
+    assert result.returncode == 0, result.stderr
+    (start,) = sandbox.standin_events("start")
+    (run,) = _new_runs(sandbox, set())
+    assert start["run_id"] == run["start"]["run_id"] and start["argv"] == ["whoami"]
+    # With no pulumi but the shim on PATH it says so, instead of running itself.
+    result = subprocess.run(["pulumi", "whoami"], env=env, cwd=sandbox.project, **kwargs)
+    assert result.returncode == 127
+    assert b"cannot find the real pulumi" in result.stderr
+    assert len(sandbox.standin_events("start")) == 1
