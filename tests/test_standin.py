@@ -839,3 +839,225 @@ def test_env_run_runs_no_host_program(world: World) -> None:
 def test_other_commands_succeed(world: World, args: list[str]) -> None:
     result = world.run(*args)
     assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------------------
+# What the Automation API reads: config after `--`, set-all, event log, history
+# ---------------------------------------------------------------------------
+
+SECRET = "hunter2-" + "5f" * 8
+
+
+def _argv_sha256(argv: list[str]) -> str:
+    return hashlib.sha256(b"\0".join(os.fsencode(a) for a in argv)).hexdigest()
+
+
+def test_config_set_takes_the_value_after_double_dash(world: World) -> None:
+    args = ["config", "set", "token", "--secret", "--stack", "dev", "--non-interactive"]
+    args += ["--", SECRET]
+    result = world.run(*args, stdin=None)
+    assert result.returncode == 0, result.stderr
+    assert world.run("config", "get", "token", "-s", "dev").stdout == SECRET.encode() + b"\n"
+    assert SECRET.encode() not in (world.project / "Pulumi.dev.yaml").read_bytes()
+
+
+def test_secret_argv_values_are_kept_out_of_the_log(world: World) -> None:
+    cases = [
+        ["config", "set", "token", "--secret", "-s", "dev", "--", SECRET],
+        ["config", "set", "--secret", "token", SECRET, "-s", "dev"],
+        ["config", "set-all", "-s", "dev", "--plaintext", "a=b", "--secret", f"pw={SECRET}"],
+        ["config", "set-all", "-s", "dev", f"--secret=pw={SECRET}"],
+        ["config", "set-all", "-s", "dev", "--json", json.dumps({"pw": {"value": SECRET}})],
+    ]
+    for args in cases:
+        assert world.run(*args).returncode == 0
+    starts = of(world.events(), "start")
+    assert SECRET.encode() not in world.log.read_bytes()
+    assert [s["redacted"] for s in starts] == [[7], [4], [7], [4], [5]]
+    assert starts[0]["argv"][7] == "[secret]"
+    assert starts[2]["argv"][5:] == ["a=b", "--secret", "pw=[secret]"]
+    assert starts[3]["argv"][4] == "--secret=pw=[secret]"
+    for start, args in zip(starts, cases, strict=True):
+        assert start["argv_sha256"] == _argv_sha256(args)
+    plain_set = ["config", "set", "region", "eu-west-1", "-s", "dev"]
+    assert world.run(*plain_set).returncode == 0
+    assert of(world.events(), "start")[-1]["redacted"] == []
+
+
+def test_config_set_all_takes_flag_values(world: World) -> None:
+    args = ["config", "set-all", "-s", "dev", "--plaintext", "region=eu", "--secret", "pw=x y"]
+    assert world.run(*args).returncode == 0
+    doc = json.dumps(
+        {"size": {"value": "3", "secret": False}, "key": {"value": "k", "secret": True}}
+    )
+    assert world.run("config", "set-all", "-s", "dev", "--json", doc).returncode == 0
+    for key, value in (("region", b"eu"), ("pw", b"x y"), ("size", b"3"), ("key", b"k")):
+        assert world.run("config", "get", key, "-s", "dev").stdout == value + b"\n"
+    listing = world.run("config", "-s", "dev").stdout
+    assert b"pw  [secret]" in listing and b"key  [secret]" in listing
+
+
+def _events_from(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_event_log_file_has_prelude_summary_and_cancel(world: World) -> None:
+    assert world.run("config", "set", "--secret", "pw", SECRET, "-s", "dev").returncode == 0
+    assert world.run("config", "set", "region", "eu", "-s", "dev").returncode == 0
+    path = world.root / "events.log"
+    path.write_text("stale\n")
+    result = world.run("preview", "-s", "dev", "--event-log", str(path))
+    assert result.returncode == 0, result.stderr
+    raw = path.read_bytes()
+    assert raw.endswith(b"\n") and SECRET.encode() not in raw
+    events = _events_from(path)
+    assert [e["sequence"] for e in events] == [1, 2, 3]
+    assert [list(e)[:2] for e in events] == [["sequence", "timestamp"]] * 3
+    assert events[0]["preludeEvent"] == {"config": {"proj:pw": "[secret]", "proj:region": "eu"}}
+    assert events[1]["summaryEvent"] == {
+        "maybeCorrupt": False,
+        "durationSeconds": 0,
+        "resourceChanges": {"same": 1},
+        "PolicyPacks": {},
+        "isPreview": True,
+        "result": "succeeded",
+    }
+    assert events[2] == {"sequence": 3, "timestamp": events[2]["timestamp"], "cancelEvent": {}}
+    (logged,) = of(world.events(), "event-log")
+    assert logged == {**logged, "sink": "file", "events": 3, "error": None}
+
+
+def test_event_log_file_holds_the_last_engine_phase(world: World) -> None:
+    path = world.root / "events.log"
+    env = world.with_env(FAKE_PULUMI_CHANGES="1")
+    assert world.run("up", "--yes", "-s", "dev", "--event-log", str(path), env=env).returncode == 0
+    # The preview and the update each open the log anew (O_TRUNC), as pulumi's display does.
+    (summary,) = [e["summaryEvent"] for e in _events_from(path) if "summaryEvent" in e]
+    assert summary["isPreview"] is False and summary["resourceChanges"] == {"create": 1}
+    assert [e["sink"] for e in of(world.events(), "event-log")] == ["file", "file"]
+
+
+def test_event_log_over_grpc_reaches_an_events_server(world: World) -> None:
+    from concurrent import futures
+
+    import grpc
+    from pulumi.runtime.proto import events_pb2_grpc
+
+    received: list[str] = []
+
+    class Servicer(events_pb2_grpc.EventsServicer):
+        def StreamEvents(self, request_iterator, context):
+            from google.protobuf import empty_pb2
+
+            received.extend(request.event for request in request_iterator)
+            return empty_pb2.Empty()
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    events_pb2_grpc.add_EventsServicer_to_server(Servicer(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        big = "x" * 70_000  # more than one HTTP/2 frame and the default flow-control window
+        assert world.run("config", "set", "big", big, "-s", "dev").returncode == 0
+        args = ["refresh", "--yes", "--skip-preview", "-s", "dev"]
+        result = world.run(*args, "--event-log", f"tcp://127.0.0.1:{port}")
+        assert result.returncode == 0, result.stderr
+    finally:
+        server.stop(0)
+    assert all(text.endswith("\n") for text in received)
+    events = [json.loads(text) for text in received]
+    assert [next(k for k in e if k.endswith("Event")) for e in events] == [
+        "preludeEvent",
+        "summaryEvent",
+        "cancelEvent",
+    ]
+    assert events[0]["preludeEvent"]["config"]["proj:big"] == big
+    assert events[1]["summaryEvent"]["isPreview"] is False
+    (logged,) = of(world.events(), "event-log")
+    assert (logged["sink"], logged["events"], logged["error"]) == ("tcp", 3, None)
+
+
+def test_an_unreachable_event_log_server_does_not_fail_the_operation(world: World) -> None:
+    import socket
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = world.run("preview", "-s", "dev", "--event-log", f"tcp://127.0.0.1:{port}")
+    assert result.returncode == 0
+    (logged,) = of(world.events(), "event-log")
+    assert logged["sink"] == "tcp" and logged["error"]
+
+
+HISTORY_KEYS = [
+    "version",
+    "kind",
+    "startTime",
+    "message",
+    "environment",
+    "config",
+    "result",
+    "endTime",
+    "resourceChanges",
+]
+
+
+def test_stack_history_json_newest_first_with_pages(world: World) -> None:
+    assert world.run("stack", "history", "--json", "-s", "dev").stdout == b"[]\n"
+    assert world.run("stack", "history", "-s", "dev").stdout == b"Stack has never been updated\n"
+    assert world.run("config", "set", "--secret", "pw", SECRET, "-s", "dev").returncode == 0
+    assert world.run("preview", "-s", "dev").returncode == 0  # previews leave no history
+    assert world.run("up", "--yes", "-s", "dev", "-m", "first").returncode == 0
+    up_kind = ["--exec-kind", "auto.local"]
+    assert world.run("refresh", "--yes", "-s", "dev", *up_kind).returncode == 0
+    assert world.run("destroy", "--yes", "-s", "dev", *up_kind).returncode == 0
+    result = world.run("stack", "history", "--json", "-s", "dev")
+    entries = json.loads(result.stdout)
+    assert result.stdout.startswith(b'[\n  {\n    "version": 3,')
+    assert [e["kind"] for e in entries] == ["destroy", "refresh", "update"]
+    assert [e["version"] for e in entries] == [3, 2, 1]
+    assert all(list(e) == HISTORY_KEYS for e in entries)
+    assert entries[2]["message"] == "first" and entries[0]["result"] == "succeeded"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z", entries[0]["startTime"])
+    assert [e["environment"]["exec.kind"] for e in entries] == ["auto.local", "auto.local", "cli"]
+    assert entries[0]["config"] == {"proj:pw": {"secret": True}}
+    assert SECRET.encode() not in result.stdout
+    args = ["stack", "history", "--json", "--show-secrets", "--page-size", "1", "--page", "2"]
+    (second,) = json.loads(world.run(*args, "-s", "dev").stdout)
+    assert second["kind"] == "refresh"
+    assert second["config"] == {"proj:pw": {"value": SECRET, "secret": True}}
+    args = ["stack", "history", "--page-size", "2", "--page", "3", "-s", "dev"]
+    assert world.run(*args).stdout == b"No stack updates found on page '3'\n"
+
+
+def test_history_files_live_where_the_diy_backend_keeps_them(world: World) -> None:
+    assert world.run("up", "--yes", "-s", "dev").returncode == 0
+    folder = world.state / ".pulumi" / "history" / "proj" / "dev"
+    (path,) = folder.iterdir()
+    assert re.fullmatch(r"dev-\d+\.history\.json", path.name)
+    update = json.loads(path.read_text())
+    assert (update["kind"], update["result"], update["version"]) == ("update", "succeeded", 1)
+    assert isinstance(update["startTime"], int) and isinstance(update["endTime"], int)
+
+
+def test_a_cancelled_update_is_history_too(world: World) -> None:
+    env = world.with_env(FAKE_PULUMI_DURATION="30", FAKE_PULUMI_CANCEL_SECONDS="0")
+    proc = world.popen("up", "--yes", "--skip-preview", "-s", "dev", env=env)
+    world.wait_for(lambda e: e["event"] == "phase" and e["phase"] == "updating", proc)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(TIMEOUT) == 1
+    proc.stdout.close()
+    proc.stderr.close()
+    (entry,) = json.loads(world.run("stack", "history", "--json", "-s", "dev").stdout)
+    assert (entry["kind"], entry["result"]) == ("update", "failed")
+
+
+def test_stack_rm_removes_config_and_history_unless_told(world: World) -> None:
+    config = world.project / "Pulumi.dev.yaml"
+    assert world.run("config", "set", "a", "b", "-s", "dev").returncode == 0
+    assert world.run("up", "--yes", "-s", "dev").returncode == 0
+    assert world.run("stack", "rm", "--yes", "--preserve-config", "dev").returncode == 0
+    assert config.exists()
+    assert world.run("stack", "history", "--json", "-s", "dev").stdout == b"[]\n"
+    assert world.run("stack", "rm", "--yes", "dev").returncode == 0
+    assert not config.exists()
