@@ -66,6 +66,7 @@ class Invocation:
         "end_event_canceled",
         "end_event_success",
         "event",
+        "exec_agent",
         "exec_kind",
         "expect_no_changes",
         "global_flags",
@@ -86,6 +87,7 @@ class Invocation:
         stack: str | None = None,
         cwd: str | None = None,
         exec_kind: str | None = None,
+        exec_agent: str | None = None,
         non_interactive: bool = False,
         yes: bool = False,
         expect_no_changes: bool = False,
@@ -105,6 +107,7 @@ class Invocation:
         self.stack = stack
         self.cwd = cwd
         self.exec_kind = exec_kind
+        self.exec_agent = exec_agent
         self.non_interactive = non_interactive
         self.yes = yes
         self.expect_no_changes = expect_no_changes
@@ -142,6 +145,7 @@ _FIELD_ORDER = (
     "stack",
     "cwd",
     "exec_kind",
+    "exec_agent",
     "non_interactive",
     "yes",
     "expect_no_changes",
@@ -241,6 +245,7 @@ class _Parser:
             stack=stack,
             cwd=self._global_value("cwd") or None,
             exec_kind=self._last_value("exec-kind") or None,
+            exec_agent=self._last_value("exec-agent"),
             non_interactive=self._is_set("non-interactive"),
             yes=self._is_set("yes"),
             expect_no_changes=self._is_set("expect-no-changes"),
