@@ -116,12 +116,16 @@ def _claude_model(environ: "Mapping[str, str]") -> str:
 # --- JSON: Go's json.Unmarshal into struct{ Model string `json:"model"` } -----------------
 
 
+class _Pairs(list):
+    """A JSON object as its (key, value) pairs in document order (an array stays a list)."""
+
+
 class _PairsContext:
-    """The C scanner's settings, with objects kept as (key, value) pairs in document order."""
+    """The C scanner's settings, with objects kept as _Pairs."""
 
     strict = True
     object_hook = None
-    object_pairs_hook = list
+    object_pairs_hook = _Pairs
     parse_float = float
     parse_int = int
     memo: dict = {}  # noqa: RUF012 - the C scanner reads it; never mutated here
@@ -155,7 +159,7 @@ def _json_model(path: str) -> str | None:
         return None
     if document is None:
         return ""
-    if not isinstance(document, list):
+    if not isinstance(document, _Pairs):
         return None
     model = ""
     for key, value in document:
