@@ -44,6 +44,14 @@ COMMANDS = [
     ("stack export", "stack-exported", "stack-exported", "stack-exported", "read"),
 ]
 WEIGHTS = [30, 40, 8, 1, 10, 8, 3]
+# (agent, model, parent commands), one run in five by an AI agent
+AGENTS = [
+    ("claude", "claude-opus-4-1", ["bash", "claude", "node", "zsh"]),
+    ("codex", "gpt-5-codex", ["bash", "codex", "zsh"]),
+    ("cursor", None, ["zsh", "Cursor Helper", "Cursor"]),
+    ("github-copilot", "gpt-5", ["bash", "copilot", "node"]),
+]
+HUMAN_PARENTS = ["zsh", "sshd", "sshd", "systemd"]
 
 
 def _invocation(command: tuple, stack: str) -> SimpleNamespace:
@@ -68,7 +76,17 @@ def _invocation(command: tuple, stack: str) -> SimpleNamespace:
     )
 
 
-def _context(rng: random.Random, user: str, project: str, stack: str, host: str) -> dict:
+def _agent(rng: random.Random) -> tuple[dict | None, list[str]]:
+    if rng.random() >= 0.2:
+        return None, HUMAN_PARENTS
+    name, model, parents = rng.choice(AGENTS)
+    return {"name": name, "model": model}, parents
+
+
+def _context(
+    rng: random.Random, agent_rng: random.Random, user: str, project: str, stack: str, host: str
+) -> dict:
+    agent, parents = _agent(agent_rng)
     return {
         "user": user,
         "identity": {
@@ -78,6 +96,9 @@ def _context(rng: random.Random, user: str, project: str, stack: str, host: str)
             "git_email": f"{user}@example.com",
             "ci": None,
             "parent_run_id": None,
+            "agent": agent,
+            "parents": parents,
+            "terminal": agent is None,
         },
         "git": {"head": f"{rng.getrandbits(160):040x}", "branch": "main"},
         "host": host,
@@ -92,6 +113,7 @@ def _context(rng: random.Random, user: str, project: str, stack: str, host: str)
 def synthetic_runs(runs: int, *, days: float, seed: int, end_ns: int | None = None):
     """(start record, end record) pairs in time order, with their times set."""
     rng = random.Random(seed)
+    agent_rng = random.Random(seed + 1)  # its own sequence: the other fields stay as they were
     end_ns = end_ns or time.time_ns()
     span_ns = int(days * 86400 * 1e9)
     step = span_ns // max(runs, 1)
@@ -104,7 +126,7 @@ def synthetic_runs(runs: int, *, days: float, seed: int, end_ns: int | None = No
         host = rng.choice(HOSTS)
         command = rng.choices(COMMANDS, WEIGHTS)[0]
         invocation = _invocation(command, stack)
-        context = _context(rng, user, project, stack, host)
+        context = _context(rng, agent_rng, user, project, stack, host)
         start = start_record(
             run_id=new_id(moment),
             now_ns=moment,

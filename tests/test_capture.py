@@ -106,6 +106,9 @@ def test_keys_are_fixed_and_ordered(root: Path, environ: dict[str, str]) -> None
         "git_email",
         "ci",
         "parent_run_id",
+        "agent",
+        "parents",
+        "terminal",
     ]
     assert context["cwd"] == str(root)
     assert context["host"] == os.uname().nodename

@@ -94,3 +94,22 @@ def test_a_remote_log_adds_no_cloud_sdk_to_the_shim(sandbox, seaweedfs, s3_bucke
     assert not (modules & HEAVY), sorted(modules & HEAVY)
     assert "pulumi_audited.store.spool" in modules
     assert "pulumi_audited.store.shipper" not in modules
+
+
+@pytest.mark.parametrize(
+    ("marker", "path", "text"),
+    [
+        ("CLAUDECODE", ".claude/settings.local.json", '{"model": "opus"}'),
+        ("CODEX_CI", ".codex/config.toml", 'model = "gpt-5-codex"\n[x]\ny = 1\n'),
+        ("GEMINI_CLI", ".gemini/settings.json", '{"model": "gemini-2.5-pro"}'),
+    ],
+)
+def test_reading_an_agents_settings_imports_nothing_heavy(sandbox, marker, path, text):
+    settings = sandbox.home / path
+    settings.parent.mkdir(parents=True)
+    settings.write_text(text)
+    sandbox.env[marker] = "1"
+    sandbox.run("preview")
+    modules = _imported_modules(sandbox, "preview")
+    assert not (modules & (HEAVY | {"tomllib"})), sorted(modules & (HEAVY | {"tomllib"}))
+    assert "pulumi_audited.capture.agent" in modules

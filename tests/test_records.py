@@ -33,6 +33,7 @@ START_FIELDS = [
     "backend",
     "cwd",
     "exec_kind",
+    "automation_api",
     "effect",
     "reveals_secrets",
     "reason",
@@ -67,6 +68,7 @@ def test_start_and_end_fields(sandbox):
     assert start["backend"] == f"file://{sandbox.state}"
     assert start["cwd"] == str(sandbox.project)
     assert start["exec_kind"] == "cli"
+    assert start["automation_api"] is False
     assert start["effect"] == "infra"
     assert start["reveals_secrets"] is False
     assert start["host"] == os.uname().nodename
@@ -221,6 +223,31 @@ def test_reason_is_recorded_and_redacted(sandbox):
     assert "f" * 40 not in start["reason"]
 
 
+def test_exec_kind_is_cli_for_a_command_run_by_hand(sandbox):
+    # 'cli' for commands that define --exec-kind, None for the others
+    # (pkg/cmd/pulumi/metadata/metadata.go).
+    sandbox.run("up", "--yes", "--stack", "dev")
+    assert _only_run(sandbox)["start"]["exec_kind"] == "cli"
+    sandbox.run("stack", "ls")
+    records = [record for record in sandbox.records() if record["command"] == "stack list"]
+    assert records and all(record["exec_kind"] is None for record in records)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, False),
+        ({"PULUMI_AUTOMATION_API": "TRUE"}, True),
+        ({"PULUMI_AUTOMATION_API": "1"}, False),
+    ],
+)
+def test_automation_api_flag(sandbox, env, expected):
+    sandbox.run("stack", "ls", env=env)
+    start = _only_run(sandbox)["start"]
+    assert start["automation_api"] is expected
+    assert start["exec_kind"] in (None, "cli", "auto.local", "auto.inline")
+
+
 def test_automation_api_python_shape(sandbox):
     """Python's Automation API: --non-interactive first, then the command and its flags."""
     env = {"PULUMI_AUTOMATION_API": "true"}
@@ -244,6 +271,7 @@ def test_automation_api_python_shape(sandbox):
     (start,) = [r for r in sandbox.records() if r["phase"] == "start"]
     assert start["command"] == "up"
     assert start["exec_kind"] == "auto.local"
+    assert start["automation_api"] is True
     assert start["stack"] == "org/webapp/dev"
     (received,) = [e for e in sandbox.standin_events("start") if "up" in e["argv"]]
     assert received["argv"] == args

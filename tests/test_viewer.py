@@ -47,8 +47,8 @@ def test_log_is_newest_first_with_one_row_per_run(three_runs):
     assert result.returncode == 0, result.stderr
     rows = [row.split("\t") for row in lines(result)]
     assert [row[2].rsplit("/", 1)[1] for row in rows] == ["prod", "staging", "dev"]
-    _time, _user, _stack, command, outcome, duration, exit_code, source_ip, run_id = rows[0]
-    assert command == "up" and outcome == "succeeded" and exit_code == "0"
+    _time, _user, _stack, command, outcome, duration, exit_code, source_ip, run_id, agent = rows[0]
+    assert command == "up" and outcome == "succeeded" and exit_code == "0" and agent == ""
     assert int(duration) >= 0 and source_ip and len(run_id) == 36
     assert rows[1][4] == "failed" and rows[1][6] != "0"
     assert (
@@ -84,7 +84,7 @@ def test_a_start_without_an_end_shows_as_unfinished_or_running(sandbox):
     assert [row[4] for row in rows] == ["running", "unfinished", "succeeded"]
     assert rows[0][5] == "" and rows[0][6] == ""
     only = lines(audit(sandbox, "log", "--outcome", "unfinished"))
-    assert len(only) == 1 and only[0].endswith("000000000001")
+    assert len(only) == 1 and only[0].split("\t")[8].endswith("000000000001")
 
 
 @pytest.mark.parametrize(
@@ -253,6 +253,7 @@ def test_export_csv_starts_with_pulumi_clouds_columns(three_runs):
         "RequireOrgAdmin",
         "RequireStackAdmin",
         "AuthenticationFailure",
+        "Agent",
         "Stack",
         "Project",
         "Command",
@@ -492,7 +493,7 @@ def test_a_terminal_gets_a_coloured_table_unless_no_color(three_runs):
     plain = _on_terminal(three_runs, "log", env={"NO_COLOR": "1"})
     assert "\x1b[" not in plain
     header = plain.splitlines()[0].split()
-    assert header[:5] == ["TIME", "USER", "STACK", "COMMAND", "OUTCOME"]
+    assert header[:6] == ["TIME", "USER", "AGENT", "STACK", "COMMAND", "OUTCOME"]
     narrow = _on_terminal(three_runs, "log", env={"NO_COLOR": "1"}, columns=90)
     assert all(len(line) <= 90 for line in narrow.splitlines())
     assert "…" in narrow

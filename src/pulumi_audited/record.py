@@ -67,7 +67,10 @@ def start_record(
         "project": context.get("project"),
         "backend": context.get("backend"),
         "cwd": context.get("cwd"),
-        "exec_kind": invocation.exec_kind or _automation_kind(),
+        # pulumi's own vocabulary (cli, auto.local, auto.inline) or None, as the parser
+        # settles it (pkg/cmd/pulumi/metadata/metadata.go addExecutionMetadataToEnvironment).
+        "exec_kind": invocation.exec_kind,
+        "automation_api": _automation_api(),
         "effect": invocation.effect,
         "reveals_secrets": invocation.reveals_secrets,
         "reason": reason,
@@ -76,8 +79,9 @@ def start_record(
     }
 
 
-def _automation_kind() -> str:
-    return "auto" if os.environ.get("PULUMI_AUTOMATION_API", "").lower() == "true" else "cli"
+def _automation_api() -> bool:
+    """Set by the Automation API SDKs; pulumi itself never reads it (PULUMI-FACTS)."""
+    return os.environ.get("PULUMI_AUTOMATION_API", "").lower() == "true"
 
 
 def end_record(

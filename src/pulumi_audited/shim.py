@@ -209,6 +209,7 @@ class _Recorder:
                 positionals=invocation.positionals,
                 environ=os.environ,
                 backend_arg=invocation.backend_arg,
+                exec_agent=invocation.exec_agent,
             )
             self.start = start_record(
                 run_id=run_id,

@@ -2,7 +2,7 @@
 
 import os
 
-from pulumi_audited.capture import backend, identity, network, project, stack
+from pulumi_audited.capture import agent, backend, identity, network, project, stack
 from pulumi_audited.pulumi.redact import strip_url_credentials
 
 TYPE_CHECKING = False
@@ -21,11 +21,14 @@ def capture_context(
     positionals: list[str],
     environ: "Mapping[str, str]",
     backend_arg: str | None = None,
+    exec_agent: str | None = None,
 ) -> dict:
     """Who runs pulumi, where, against which stack, project and backend.
 
     Keys, in this order: user, identity, git, host, source_ip, stack, project, backend, cwd.
-    `backend_arg` is the URL given to `pulumi login` (`file://~` for `--local`).
+    `backend_arg` is the URL given to `pulumi login` (`file://~` for `--local`);
+    `exec_agent` the value of `--exec-agent`. Identity keys: os_user, uid, sudo_user,
+    git_email, ci, parent_run_id, agent, parents, terminal.
     """
     cwd = effective_cwd(cwd_flag, environ)
     project_file = project.load_project(cwd)
@@ -33,7 +36,9 @@ def capture_context(
 
     home = backend.pulumi_home(environ)
     credentials = backend.StoredCredentials(
-        backend.credentials_file(environ), environ.get("PULUMI_ACCESS_TOKEN")
+        backend.credentials_file(environ),
+        environ.get("PULUMI_ACCESS_TOKEN"),
+        backend.agent_credentials_file(environ),
     )
     if backend_arg is None and command == "login" and positionals:
         backend_arg = positionals[0]
@@ -59,7 +64,9 @@ def capture_context(
     head, branch = identity.read_head(repository) if repository else (None, None)
     return {
         "user": backend.whoami(backend_url, os_user, credentials),
-        "identity": identity.capture_identity(environ, os_user, repository, branch),
+        "identity": identity.capture_identity(
+            environ, os_user, repository, branch, agent.detect_agent(environ, exec_agent)
+        ),
         "git": {"head": head, "branch": branch} if repository else None,
         "host": network.host_name(),
         "source_ip": network.source_ip(environ),

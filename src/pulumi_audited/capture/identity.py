@@ -11,6 +11,7 @@ import pwd
 import stat
 
 from pulumi_audited import fastjson
+from pulumi_audited.capture.parents import parent_commands
 from pulumi_audited.pulumi.redact import strip_url_credentials
 
 TYPE_CHECKING = False
@@ -59,7 +60,9 @@ def capture_identity(
     os_user: str | None,
     repository: "GitRepository | None",
     branch: str | None,
+    agent: dict | None = None,
 ) -> dict:
+    """`agent` is capture.agent's answer (it reads files through this module)."""
     return {
         "os_user": os_user,
         "uid": os.getuid(),
@@ -67,6 +70,9 @@ def capture_identity(
         "git_email": git_author_email(environ, repository, branch),
         "ci": detect_ci(environ),
         "parent_run_id": environ.get("PULUMI_AUDITED_RUN_ID") or None,
+        "agent": agent,
+        "parents": parent_commands(),
+        "terminal": os.isatty(0),
     }
 
 

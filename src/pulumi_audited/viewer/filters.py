@@ -19,6 +19,8 @@ import click
 
 # Fields that the start and end record of a run share: a run matches when its records do.
 RUN_INVARIANT_FIELDS = ("user", "stack", "project", "command", "host")
+# `--agent` words for "no agent" and "some agent" rather than an agent's name.
+AGENT_NONE, AGENT_ANY = "none", "any"
 _GLOB_CHARS = "*?["
 _RELATIVE = re.compile(r"^(\d+)\s*(s|sec|m|min|h|hr|d|day|days|w|week|weeks)$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
@@ -102,9 +104,55 @@ class ValueMatcher:
         text = str(value)
         return text in self.exact or any(fnmatch.fnmatchcase(text, g) for g in self.globs)
 
+    def matches_record(self, record: dict) -> bool:
+        return self.matches(record.get(self.key))
+
     def needles(self) -> list[bytes] | None:
         """Byte strings of which a matching line contains at least one; None when unknown."""
         found = [f'"{self.key}":{json.dumps(v, ensure_ascii=True)}'.encode() for v in self.exact]
+        for glob in self.globs:
+            literal = _literal_needle(glob)
+            if literal is None:
+                return None
+            found.append(literal)
+        return found
+
+
+def agent_name(record: dict) -> str | bool | None:
+    """The name of the agent that ran the record's command; None for no agent; False when
+    the record does not say (written before agents were recorded, or not a dict)."""
+    identity = record.get("identity")
+    if not isinstance(identity, dict) or "agent" not in identity:
+        return False
+    agent = identity["agent"]
+    if agent is None:
+        return None
+    return str(agent.get("name")) if isinstance(agent, dict) else False
+
+
+class AgentMatcher(ValueMatcher):
+    """`--agent`: names or globs, `none` (no agent) and `any` (some agent). Records that do
+    not say (written before agents were recorded) match neither `none` nor `any`."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        super().__init__("agent", [p for p in patterns if p not in (AGENT_NONE, AGENT_ANY)])
+        self.none = AGENT_NONE in patterns
+        self.any = AGENT_ANY in patterns
+
+    def matches_record(self, record: dict) -> bool:
+        name = agent_name(record)
+        if name is False:
+            return False
+        if name is None:
+            return self.none
+        return self.any or self.matches(name)
+
+    def needles(self) -> list[bytes] | None:
+        # The writer's canonical JSON: `"agent":null` or `"agent":{"name":"claude",...}`.
+        found = [b'"agent":null'] if self.none else []
+        if self.any:
+            return [*found, b'"agent":{"name":']
+        found += [b'"agent":{"name":' + json.dumps(v).encode() for v in self.exact]
         for glob in self.globs:
             literal = _literal_needle(glob)
             if literal is None:
@@ -147,7 +195,7 @@ class Filters:
     def invariant_match(self, record: dict) -> bool:
         """The filters that a run's start and end record answer alike."""
         for matcher in self.matchers:
-            if not matcher.matches(record.get(matcher.key)):
+            if not matcher.matches_record(record):
                 return False
         if self.grep is not None:
             argv = record.get("argv")
@@ -181,6 +229,7 @@ def build_filters(
     event: Sequence[str] = (),
     outcome: Sequence[str] = (),
     host: Sequence[str] = (),
+    agent: Sequence[str] = (),
     since: str | None = None,
     until: str | None = None,
     grep: str | None = None,
@@ -196,6 +245,8 @@ def build_filters(
         )
         if values
     ]
+    if agent:
+        matchers.append(AgentMatcher(agent))
     filters = Filters(matchers=matchers, grep=grep)
     if event:
         filters.events = ValueMatcher("event", event)
@@ -230,6 +281,12 @@ def filter_options(*, with_outcome_states: bool):
                 help="Outcome (repeatable).",
             ),
             click.option("--host", multiple=True, help="Host name, exact or glob."),
+            click.option(
+                "--agent",
+                multiple=True,
+                help="AI agent that ran pulumi, exact or glob; 'none': no agent, "
+                "'any': any agent (repeatable).",
+            ),
             click.option("--since", help="From: 2026-11-20, 2026-11-20T10:00Z, 2h, 3d, yesterday."),
             click.option("--until", help="Until (exclusive); a date includes that whole day."),
             click.option("--grep", help="Text in the (redacted) arguments."),
@@ -249,6 +306,7 @@ FILTER_KEYS = (
     "event",
     "outcome",
     "host",
+    "agent",
     "since",
     "until",
     "grep",

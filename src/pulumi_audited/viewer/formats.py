@@ -59,14 +59,26 @@ def table(
     terminal: Terminal,
     *,
     shrinkable: Sequence[int] = (),
+    droppable: Sequence[int] = (),
     colours: list[str | None] | None = None,
     colour_column: int = -1,
 ) -> list[str]:
-    """Aligned columns that fit the terminal: the `shrinkable` columns are cut with '…'."""
+    """Aligned columns that fit the terminal: the `shrinkable` columns are cut with '…', and
+    when even cut they would not fit, the `droppable` ones are left out, in that order."""
     cells = [[escape(cell) for cell in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
+    kept = list(range(len(header)))
+    for index in droppable:
+        if _narrowest(header, widths, kept, shrinkable) <= terminal.width:
+            break
+        kept.remove(index)
+    header = [header[i] for i in kept]
+    widths = [widths[i] for i in kept]
+    cells = [[row[i] for i in kept] for row in cells]
+    position = {column: place for place, column in enumerate(kept)}
+    colour_column = position.get(colour_column, -1)
     excess = sum(widths) + 2 * (len(widths) - 1) - terminal.width
-    for index in shrinkable:
+    for index in (position[i] for i in shrinkable if i in position):
         if excess <= 0:
             break
         cut = min(excess, max(0, widths[index] - max(5, len(header[index]))))
@@ -86,6 +98,17 @@ def table(
             parts.append(text)
         lines.append("  ".join(parts).rstrip())
     return lines
+
+
+def _narrowest(
+    header: Sequence[str], widths: list[int], kept: list[int], shrinkable: Sequence[int]
+) -> int:
+    """The table's width with `kept` columns and every shrinkable one cut as far as it goes."""
+    total = 2 * (len(kept) - 1)
+    for index in kept:
+        width = widths[index]
+        total += min(width, max(5, len(header[index]))) if index in shrinkable else width
+    return total
 
 
 def tsv_line(cells: Sequence[object]) -> str:
@@ -110,6 +133,7 @@ PULUMI_CSV_COLUMNS = (
     "AuthenticationFailure",
 )
 OWN_CSV_COLUMNS = (
+    "Agent",
     "Stack",
     "Project",
     "Command",
@@ -125,6 +149,13 @@ _PULUMI_EXIT_AUTHENTICATION = 3  # PULUMI-FACTS, "Exit codes"
 def rfc3339_seconds(stamp: object) -> str:
     """Pulumi Cloud's Timestamp: RFC 3339 (our microseconds are kept)."""
     return str(stamp or "")
+
+
+def record_agent(record: dict) -> dict:
+    """identity.agent, {} for no agent or a record that does not say."""
+    identity = record.get("identity")
+    agent = identity.get("agent") if isinstance(identity, dict) else None
+    return agent if isinstance(agent, dict) else {}
 
 
 def description(record: dict) -> str:
@@ -158,6 +189,7 @@ def csv_record(record: dict) -> str:
             _flag(False),
             _flag(False),
             _flag(record.get("exit_code") == _PULUMI_EXIT_AUTHENTICATION),
+            record_agent(record).get("name"),
             record.get("stack"),
             record.get("project"),
             record.get("command"),
@@ -225,6 +257,7 @@ def cef_record(record: dict) -> str:
             str(_severity(record)),
         ]
     )
+    agent = record_agent(record)
     extensions = [
         ("dvchost", record.get("host")),
         ("rt", _epoch_millis(record.get("time"))),
@@ -240,6 +273,10 @@ def cef_record(record: dict) -> str:
         ("cs3", record.get("run_id")),
         ("cs4Label", "phase"),
         ("cs4", record.get("phase")),
+        ("cs5Label", "aiAgent"),
+        ("cs5", agent.get("name")),
+        ("cs6Label", "aiAgentModel"),
+        ("cs6", agent.get("model")),
         ("cn1Label", "exitCode"),
         ("cn1", record.get("exit_code")),
         ("cn2Label", "durationMs"),

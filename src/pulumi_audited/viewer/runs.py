@@ -50,6 +50,13 @@ class Run:
             return str(self.end.get("outcome") or "unknown")
         return "running" if _still_running(self.first) else "unfinished"
 
+    @property
+    def agent(self) -> dict | None:
+        """identity.agent ({"name", "model"}); None for no agent or records that do not say."""
+        identity = self.get("identity")
+        agent = identity.get("agent") if isinstance(identity, dict) else None
+        return agent if isinstance(agent, dict) else None
+
     def as_json(self) -> dict:
         return {
             "run_id": self.run_id,
@@ -64,6 +71,7 @@ class Run:
             "exit_code": self.end.get("exit_code") if self.end else None,
             "source_ip": self.get("source_ip"),
             "host": self.get("host"),
+            "agent": self.agent,
             "start": self.start,
             "end": self.end,
         }

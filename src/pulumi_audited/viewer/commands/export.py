@@ -47,8 +47,9 @@ def command(fmt: str, output: str | None, **params) -> None:
 
     CSV starts with Pulumi Cloud's audit-log columns (Timestamp, Name, Login, Event,
     Description, SourceIP, RequireOrgAdmin, RequireStackAdmin, AuthenticationFailure), then
-    Stack, Project, Command, Outcome, ExitCode, DurationMs, RunID, Host. `--outcome` keeps
-    end records (start records have no outcome yet).
+    Agent, Stack, Project, Command, Outcome, ExitCode, DurationMs, RunID, Host. CEF names the
+    AI agent in cs5 (aiAgent) and its model in cs6 (aiAgentModel). `--outcome` keeps end
+    records (start records have no outcome yet).
     """
     filters = filters_from(params)
     damage = Damage()

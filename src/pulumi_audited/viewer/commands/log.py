@@ -15,8 +15,21 @@ from pulumi_audited.viewer.query import run_matches, select_runs
 from pulumi_audited.viewer.records import Damage
 from pulumi_audited.viewer.runs import Run
 
-HEADER = ("TIME", "USER", "STACK", "COMMAND", "OUTCOME", "DURATION", "EXIT", "SOURCE IP", "RUN")
-_SHRINKABLE = (8, 3, 1, 2)  # run id, command, user, stack: cut in this order to fit
+HEADER = (
+    "TIME",
+    "USER",
+    "AGENT",
+    "STACK",
+    "COMMAND",
+    "OUTCOME",
+    "DURATION",
+    "EXIT",
+    "SOURCE IP",
+    "RUN",
+)
+_SHRINKABLE = (9, 4, 1, 3, 2)  # run id, command, user, stack, agent: cut in this order
+_DROPPABLE = (9, 8)  # then run id and source IP go, when even cut they would not fit
+_OUTCOME_COLUMN = 5
 _RUN_ID_SHOWN = 18  # the UUIDv7's milliseconds and 12 random bits: unique in practice
 _FOLLOW_PAUSE = 0.5
 
@@ -32,12 +45,19 @@ def _duration(ms: object) -> str:
     return f"{minutes}m{seconds:02d}s"
 
 
+def run_agent(run: Run) -> str | None:
+    """The agent's name; None for no agent or for records that do not say."""
+    agent = run.agent
+    return str(agent.get("name")) if agent is not None else None
+
+
 def table_cells(run: Run) -> list[str]:
     end = run.end or {}
     stamp = str(run.time or "")
     return [
         stamp[:19].replace("T", " ") + ("Z" if stamp else ""),
         str(run.get("user") or "-"),
+        run_agent(run) or "-",
         str(run.get("stack") or "-"),
         str(run.get("command") or "-"),
         run.outcome,
@@ -60,6 +80,7 @@ def script_cells(run: Run) -> list[object]:
         end.get("exit_code"),
         run.get("source_ip"),
         run.run_id,
+        run_agent(run),  # last: scripts that read the columns before it keep working
     ]
 
 
@@ -73,8 +94,9 @@ def render_runs(runs: list[Run], terminal: Terminal, as_json: bool) -> list[str]
         [table_cells(run) for run in runs],
         terminal,
         shrinkable=_SHRINKABLE,
+        droppable=_DROPPABLE,
         colours=[OUTCOME_COLOURS.get(run.outcome) for run in runs],
-        colour_column=4,
+        colour_column=_OUTCOME_COLUMN,
     )
 
 
@@ -85,13 +107,14 @@ def render_runs(runs: list[Run], terminal: Terminal, as_json: bool) -> list[str]
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per run.")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new runs as they are recorded.")
 def command(limit: int, reverse: bool, as_json: bool, follow: bool, **params) -> None:
-    """One row per run (start and end merged): time, user, stack, command, outcome,
-    duration, exit code, source IP. Newest first.
+    """One row per run (start and end merged): time, user, AI agent, stack, command,
+    outcome, duration, exit code, source IP. Newest first.
 
     \b
     Examples:
       pulumi audit log --stack '*/prod' --since 7d
       pulumi audit log --user alice --outcome failed -n 0
+      pulumi audit log --agent any --stack '*/prod'
       pulumi audit log --json | jq .start.argv
     """
     if limit < 0:

@@ -15,6 +15,7 @@ from pulumi_audited.viewer.safe_text import escape
 
 _FAILURES = ("failed", "signaled")
 _FINISHED_NOT_COUNTED = ("running", "unfinished")
+_NO_AGENT = "-"  # no agent, or a record from before agents were recorded
 
 
 class Tally:
@@ -23,7 +24,7 @@ class Tally:
         self.first: str | None = None
         self.last: str | None = None
         self.by: dict[str, Counter] = {
-            key: Counter() for key in ("user", "stack", "command", "outcome", "hour")
+            key: Counter() for key in ("user", "agent", "stack", "command", "outcome", "hour")
         }
         self.failures_by_stack: Counter = Counter()
 
@@ -36,6 +37,8 @@ class Tally:
             self.by["hour"][stamp[11:13] + ":00"] += 1
         for key in ("user", "stack", "command"):
             self.by[key][str(run.get(key) or "-")] += 1
+        agent = run.agent
+        self.by["agent"][str(agent.get("name")) if agent is not None else _NO_AGENT] += 1
         outcome = run.outcome
         self.by["outcome"][outcome] += 1
         if outcome in _FAILURES:
@@ -91,6 +94,7 @@ def render(tally: Tally, top: int, terminal: Terminal) -> list[str]:
         "",
     ]
     lines += _block("by user", tally.by["user"], tally.runs, top, terminal)
+    lines += _block("by AI agent", tally.by["agent"], tally.runs, top, terminal)
     lines += _block("busiest stacks", tally.by["stack"], tally.runs, top, terminal)
     lines += _block("by command", tally.by["command"], tally.runs, top, terminal)
     lines += _block("by outcome", tally.by["outcome"], tally.runs, top, terminal)
@@ -104,8 +108,8 @@ def render(tally: Tally, top: int, terminal: Terminal) -> list[str]:
 @click.option("--top", default=10, show_default=True, help="Entries per table.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def command(top: int, as_json: bool, **params) -> None:
-    """Runs by user, stack, command and outcome; the failure rate; the busiest stacks and
-    hours; over the period given by --since/--until (default: all history)."""
+    """Runs by user, AI agent, stack, command and outcome; the failure rate; the busiest
+    stacks and hours; over the period given by --since/--until (default: all history)."""
     filters = filters_from(params)
     damage = Damage()
     tally = Tally()
