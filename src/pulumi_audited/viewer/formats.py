@@ -238,7 +238,7 @@ def _epoch_millis(stamp: object) -> str:
 def _severity(record: dict) -> int:
     if record.get("outcome") in ("failed", "signaled") or record.get("reveals_secrets"):
         return 7
-    if record.get("effect") == "state":
+    if record.get("effect") in ("infra", "state"):
         return 5
     return 3
 
