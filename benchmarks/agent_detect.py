@@ -126,7 +126,7 @@ def in_process(root: Path, env: dict[str, str], loops: int) -> dict[str, float]:
 
 PARENTS = """
 import sys, time
-from pulumi_audited.capture.parents import parent_commands
+from pulumi_audited.capture.agent import parent_commands
 loops = int(sys.argv[1])
 started = time.perf_counter()
 for _ in range(loops):

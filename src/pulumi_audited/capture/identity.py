@@ -11,7 +11,7 @@ import pwd
 import stat
 
 from pulumi_audited import fastjson
-from pulumi_audited.capture.parents import parent_commands
+from pulumi_audited.capture.agent import parent_commands
 from pulumi_audited.pulumi.redact import strip_url_credentials
 
 TYPE_CHECKING = False

@@ -76,14 +76,24 @@ class FlagTable:
 class Command:
     """One node of the tree; `path` is the canonical command path ("" for the root)."""
 
-    __slots__ = ("_children", "_table", "aliases", "flags", "marks", "parent", "path")
+    __slots__ = (
+        "_children",
+        "_table",
+        "aliases",
+        "flags",
+        "marks",
+        "parent",
+        "path",
+        "subcommands",
+    )
 
-    def __init__(self, path: str, entry: tuple[str, str, str], parent: "Command | None"):
+    def __init__(self, path: str, entry: tuple[str, str, str, str], parent: "Command | None"):
         self.path = path
         self.parent = parent
         self.aliases = entry[0].split()
         self.flags = entry[1]
         self.marks = entry[2]
+        self.subcommands = entry[3]
         self._children: dict[str, Command] | None = None
         self._table: FlagTable | None = None
 
@@ -101,11 +111,12 @@ class Command:
         """Subcommands by name and by alias."""
         if self._children is None:
             children: dict[str, Command] = {}
-            for path in _child_paths().get(self.path, ()):
-                child = Command(path, _entry(path), self)
+            prefix = self.path + " " if self.path else ""
+            for name in (*self.subcommands.split(), *_LEGACY_CHILDREN.get(self.path, ())):
+                child = Command(prefix + name, _entry(prefix + name), self)
                 for alias in child.aliases:
                     children.setdefault(alias, child)
-                children[child.name] = child
+                children[name] = child
             self._children = children
         return self._children
 
@@ -130,20 +141,18 @@ class Command:
         return result
 
 
-_CHILD_PATHS: dict[str, list[str]] = {}
-
-
-def _entry(path: str) -> tuple[str, str, str]:
+def _entry(path: str) -> tuple[str, str, str, str]:
     entry = COMMANDS.get(path)
     return entry if entry is not None else LEGACY_COMMANDS[path]
 
 
-def _child_paths() -> dict[str, list[str]]:
-    if not _CHILD_PATHS:
-        for path in (*COMMANDS, *(p for p in LEGACY_COMMANDS if p not in COMMANDS)):
-            if path:
-                _CHILD_PATHS.setdefault(path.rpartition(" ")[0], []).append(path)
-    return _CHILD_PATHS
+# Commands of earlier releases, under the commands that held them.
+_LEGACY_CHILDREN: dict[str, list[str]] = {}
+for _path in LEGACY_COMMANDS:
+    if _path not in COMMANDS:
+        _parent, _, _name = _path.rpartition(" ")
+        _LEGACY_CHILDREN.setdefault(_parent, []).append(_name)
+del _path, _parent, _name
 
 
 def dynamic_child(command: Command, word: str) -> Command | None:

@@ -24,10 +24,12 @@ _HEADER = '''"""pulumi v{version}'s command tree (source commit {commit}).
 
 Generated from cli_tree.json by `python -m pulumi_audited.pulumi.grammar_gen`: do not edit.
 
-COMMANDS maps each canonical command path ("" is the root) to (aliases, flags, marks), parents
-before children. flags: `short/long`; `=` takes a value, `?` takes one only after `=` (pflag's
-NoOptDefVal), no mark is a boolean; `^` is persistent (inherited by subcommands). marks: `h`
-hidden, `d` DisableFlagParsing, `y` subcommands built at run time from provider schemas.
+COMMANDS maps each canonical command path ("" is the root) to (aliases, flags, marks,
+subcommands), parents before children. flags: `short/long`; `=` takes a value, `?` takes one
+only after `=` (pflag's NoOptDefVal), no mark is a boolean; `^` is persistent (inherited by
+subcommands). marks: `h` hidden, `d` DisableFlagParsing, `y` subcommands built at run time
+from provider schemas. subcommands: the names of its children, so that finding one builds no
+index of the tree.
 
 DYNAMIC holds those run-time subcommands (`pulumi do <token> <operation>`) under the path
 "<command> <operation>", in the same form: every flag any form of the operation defines.
@@ -35,7 +37,7 @@ DYNAMIC holds those run-time subcommands (`pulumi do <token> <operation>`) under
 
 PULUMI_VERSION = {version!r}
 
-COMMANDS: dict[str, tuple[str, str, str]] = {{
+COMMANDS: dict[str, tuple[str, str, str, str]] = {{
 '''
 
 
@@ -49,9 +51,9 @@ def flag_token(name: str, flag: dict) -> str:
     return token
 
 
-def command_rows(tree: dict) -> list[tuple[str, str, str, str]]:
-    """(path, aliases, flags, marks) for every command, parents first."""
-    rows: list[tuple[str, str, str, str]] = []
+def command_rows(tree: dict) -> list[tuple[str, str, str, str, str]]:
+    """(path, aliases, flags, marks, subcommands) for every command, parents first."""
+    rows: list[tuple[str, str, str, str, str]] = []
 
     def visit(node: dict) -> None:
         path = node["path"]
@@ -63,7 +65,9 @@ def command_rows(tree: dict) -> list[tuple[str, str, str, str]]:
             marks += "d"
         if node.get("dynamic"):
             marks += "y"
-        rows.append((path, " ".join(node.get("aliases") or ()), " ".join(flags), marks))
+        aliases = " ".join(node.get("aliases") or ())
+        subcommands = " ".join(child["use"] for child in node["children"])
+        rows.append((path, aliases, " ".join(flags), marks, subcommands))
         for child in node["children"]:
             visit(child)
 
@@ -71,11 +75,11 @@ def command_rows(tree: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def dynamic_rows(tree: dict) -> list[tuple[str, str, str, str]]:
+def dynamic_rows(tree: dict) -> list[tuple[str, str, str, str, str]]:
     """("do create", "", flags, "") for each operation of each command with a `dynamic` key:
     the union of the operation's flags in every form, the resource command's and the parent's
     own (which `do` copies onto the command it builds)."""
-    rows: list[tuple[str, str, str, str]] = []
+    rows: list[tuple[str, str, str, str, str]] = []
 
     def visit(node: dict) -> None:
         grammar = node.get("dynamic")
@@ -91,7 +95,7 @@ def dynamic_rows(tree: dict) -> list[tuple[str, str, str, str]]:
                     flags.update(operation["flags"])
             for use, flags in sorted(operations.items()):
                 tokens = " ".join(flag_token(name, flag) for name, flag in sorted(flags.items()))
-                rows.append((f"{node['path']} {use}", "", tokens, ""))
+                rows.append((f"{node['path']} {use}", "", tokens, "", ""))
         for child in node["children"]:
             visit(child)
 
@@ -103,11 +107,11 @@ def render(tree: dict) -> str:
     version = tree.get("pulumi_version", "unknown")
     commit = tree.get("source_commit", "unknown")
     lines = [_HEADER.format(version=version, commit=commit)]
-    for path, aliases, flags, marks in command_rows(tree):
-        lines.append(f"    {path!r}: ({aliases!r}, {flags!r}, {marks!r}),\n")
-    lines.append("}\n\nDYNAMIC: dict[str, tuple[str, str, str]] = {\n")
-    for path, aliases, flags, marks in dynamic_rows(tree):
-        lines.append(f"    {path!r}: ({aliases!r}, {flags!r}, {marks!r}),\n")
+    for path, aliases, flags, marks, subcommands in command_rows(tree):
+        lines.append(f"    {path!r}: ({aliases!r}, {flags!r}, {marks!r}, {subcommands!r}),\n")
+    lines.append("}\n\nDYNAMIC: dict[str, tuple[str, str, str, str]] = {\n")
+    for path, aliases, flags, marks, subcommands in dynamic_rows(tree):
+        lines.append(f"    {path!r}: ({aliases!r}, {flags!r}, {marks!r}, {subcommands!r}),\n")
     lines.append("}\n")
     return "".join(lines)
 

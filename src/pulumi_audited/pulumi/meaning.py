@@ -346,12 +346,12 @@ MEANINGS: dict[str, tuple[str, str | None, str]] = {
 # Commands that earlier 3.x releases had and v3.259 does not, in grammar.py's format: pulumi
 # versions differ across a team, and what an older release accepted must still be understood
 # (and redacted). From the v3.2xx CLI reference of `pulumi deployment settings`.
-LEGACY_COMMANDS: dict[str, tuple[str, str, str]] = {
-    "deployment settings init": ("", "f/force git-auth-file= s/stack=^ y/yes h/help", ""),
-    "deployment settings configure": ("", "s/stack=^ h/help", ""),
-    "deployment settings pull": ("", "s/stack=^ h/help", ""),
-    "deployment settings push": ("", "s/stack=^ y/yes h/help", ""),
-    "deployment settings env": ("", "remove secret s/stack=^ y/yes h/help", ""),
+LEGACY_COMMANDS: dict[str, tuple[str, str, str, str]] = {
+    "deployment settings init": ("", "f/force git-auth-file= s/stack=^ y/yes h/help", "", ""),
+    "deployment settings configure": ("", "s/stack=^ h/help", "", ""),
+    "deployment settings pull": ("", "s/stack=^ h/help", "", ""),
+    "deployment settings push": ("", "s/stack=^ y/yes h/help", "", ""),
+    "deployment settings env": ("", "remove secret s/stack=^ y/yes h/help", "", ""),
 }
 
 # Commands not recorded unless the `skip` setting says otherwise: they only print help,
