@@ -67,6 +67,7 @@ def _invocation(command: tuple, stack: str) -> SimpleNamespace:
         event=started,
         end_event_success=completed,
         end_event_canceled=canceled,
+        end_event_unauthorized=completed,
         command=path,
         args=args,
         exec_kind="cli",

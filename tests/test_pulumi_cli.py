@@ -749,8 +749,6 @@ def test_engine_events(argv: list[str], event: str, end: str, canceled: str) -> 
         (["plugin", "ls"], "command-plugin-list", "read"),
         (["logs"], "command-logs", "read"),
         (["deployment", "run", "update"], "deployment-started", "infra"),
-        (["env", "open", "e"], "environment-open", "read"),
-        (["env", "run", "e", "--", "ls"], "environment-open", "read"),
         (["env", "get", "e", "p"], "environment-read", "read"),
         (["env", "init", "e"], "environment-created", "state"),
         (["env", "edit", "e"], "environment-updated", "state"),
@@ -766,9 +764,15 @@ def test_engine_events(argv: list[str], event: str, end: str, canceled: str) -> 
         (["env", "tag", "mv", "e", "a", "b"], "environment-tag-updated", "state"),
         (["env", "tag", "rm", "e", "a"], "environment-tag-deleted", "state"),
         (["env", "version", "retract", "e@3"], "environment-revision-retracted", "state"),
-        (["env", "version", "tag", "e@stable", "@3"], "environment-revision-tag-created", "state"),
+        # Created or updated depends on whether the tag exists (env_version_tag.go tries an
+        # update first); naming a revision is read as moving the tag (docs/events.md).
+        (["env", "version", "tag", "e@stable"], "environment-revision-tag-created", "state"),
+        (["env", "version", "tag", "e@stable", "@3"], "environment-revision-tag-update", "state"),
         (["env", "version", "tag", "rm", "e@stable"], "environment-revision-tag-delete", "state"),
-        (["env", "version", "rollback", "e@3"], "environment-restored", "state"),
+        # Cloud's environment-restored is a deleted environment restored; a rollback writes the
+        # old definition as a new revision (env_version_rollback.go: GetEnvironment, then
+        # UpdateEnvironment).
+        (["env", "version", "rollback", "e@3"], "environment-updated", "state"),
         (["env", "version", "history", "e"], "command-env-version-history", "read"),
         (["env", "ls"], "command-env-list", "read"),
         (["env", "provider", "aws-login", "oidc", "e", "arn", "n"], "environment-updated", "state"),

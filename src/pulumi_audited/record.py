@@ -20,6 +20,7 @@ OUTCOME_SIGNALED = "signaled"
 _PULUMI_EXIT_CHANGES = 7
 _PULUMI_EXIT_CANCELED = 8
 _PULUMI_EXIT_ERROR = 1
+_PULUMI_EXIT_AUTHENTICATION = 3
 
 
 def new_id(now_ns: int) -> str:
@@ -101,13 +102,18 @@ def end_record(
         expect_no_changes=invocation.expect_no_changes,
         signals=signals,
     )
-    canceled = outcome in (OUTCOME_CANCELED, OUTCOME_SIGNALED)
+    if outcome in (OUTCOME_CANCELED, OUTCOME_SIGNALED):
+        event = invocation.end_event_canceled
+    elif exit_code == _PULUMI_EXIT_AUTHENTICATION:
+        event = invocation.end_event_unauthorized
+    else:
+        event = invocation.end_event_success
     record = {key: value for key, value in start.items() if key != "prev"}
     record.update(
         id=new_id(now_ns),
         phase="end",
         time=None,
-        event=invocation.end_event_canceled if canceled else invocation.end_event_success,
+        event=event,
     )
     record.update(
         exit_code=exit_code,

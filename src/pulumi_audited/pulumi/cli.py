@@ -64,6 +64,7 @@ class Invocation:
         "effect",
         "end_event_canceled",
         "end_event_success",
+        "end_event_unauthorized",
         "event",
         "exec_agent",
         "exec_kind",
@@ -97,6 +98,7 @@ class Invocation:
         event: str = "command-none",
         end_event_success: str = "command-none",
         end_event_canceled: str = "command-none",
+        end_event_unauthorized: str | None = None,
         skip_key: str = "",
         backend_arg: str | None = None,
         global_flags: dict[str, str | bool] | None = None,
@@ -118,6 +120,11 @@ class Invocation:
         self.event = event
         self.end_event_success = end_event_success
         self.end_event_canceled = end_event_canceled
+        # When pulumi exits with its authentication status (3): for most commands the same as
+        # success, for an `env open` the open Cloud refused.
+        self.end_event_unauthorized = (
+            end_event_success if end_event_unauthorized is None else end_event_unauthorized
+        )
         self.skip_key = skip_key
         self.backend_arg = backend_arg
         self.global_flags = global_flags if global_flags is not None else {}
@@ -158,6 +165,7 @@ _FIELD_ORDER = (
     "event",
     "end_event_success",
     "end_event_canceled",
+    "end_event_unauthorized",
     "skip_key",
     "backend_arg",
     "global_flags",
@@ -274,7 +282,8 @@ class _Parser:
         positionals = [redact_text(arg) for arg in positionals]
         path = redact_text(self.path) if not self.known else self.path
 
-        effect, event, end_success, end_canceled, reveals = self._classify(positionals)
+        effect, event, ends, reveals = self._classify(positionals)
+        end_success, end_canceled, end_unauthorized = ends
         return Invocation(
             command=path,
             args=out,
@@ -292,6 +301,7 @@ class _Parser:
             event=event,
             end_event_success=end_success,
             end_event_canceled=end_canceled,
+            end_event_unauthorized=end_unauthorized,
             skip_key=self._skip_key(path),
             backend_arg=self._backend_arg(positionals),
             global_flags=self._global_flags(),
@@ -553,8 +563,9 @@ class _Parser:
                 return "version"
         return path
 
-    def _classify(self, positionals: list[str]) -> tuple[str, str, str, str, bool]:
-        """(effect, start event, end event, end event when canceled, reveals secrets)."""
+    def _classify(self, positionals: list[str]) -> tuple[str, str, tuple[str, str, str], bool]:
+        """(effect, start event, end events (success, canceled, unauthorized), reveals
+        secrets)."""
         meaning: Meaning = self.meaning
         path = self.path
         reveals = meaning.reveals or (
@@ -568,20 +579,57 @@ class _Parser:
 
         if meaning.engine is not None:
             base = meaning.engine
-            return effect, base + "-started", base + "-completed", base + "-canceled", reveals
+            completed = base + "-completed"
+            return effect, base + "-started", (completed, base + "-canceled", completed), reveals
 
         event = meaning.event
-        named_args = len(positionals) - self._env_name_offset() if path.startswith("env ") else 0
-        if path == "env remove" and named_args > 0:
-            event = "environment-updated"
-        elif path == "env tag" and named_args < 2:
-            event, effect = None, READ
+        last = meaning.then
+        if path.startswith("env "):
+            named_args = len(positionals) - self._env_name_offset()
+            if meaning.arg_event is not None and named_args > 0:
+                event, last = _events(meaning.arg_event, last)
+            if meaning.tag_event is not None and self._env_ref_names_tag():
+                event, last = _events(meaning.tag_event, last)
+            for flag, events in meaning.flag_events.items():
+                if self._given(flag):
+                    event, last = _events(events, last)
+            if path == "env tag" and named_args < 2:
+                event, effect = None, READ
         if event is None:
             if reveals:
                 event = "secret-decrypted"
             else:
                 event = "command-" + path.replace(" ", "-") if path else "command-none"
-        return effect, event, event, event, reveals
+        end = event if last is None else last
+        unauthorized = end if meaning.unauthorized is None else meaning.unauthorized
+        return effect, event, (end, event, unauthorized), reveals
+
+    def _given(self, name: str) -> bool:
+        """A boolean flag set, or a value flag given a value (`--draft=ID`)."""
+        if self.table.kinds.get(name) == "=":
+            return bool(self._value(name))
+        return self._is_set(name)
+
+    def _env_ref_names_tag(self) -> bool:
+        """Whether the environment reference (`--env`, else the first positional) names a
+        version tag: `[org/][project/]env@TAG` or `env:TAG`, TAG not a revision number
+        (pkg/cmd/esc/cli/env.go parseRef)."""
+        ref = self._value("env")
+        if not ref:
+            if not self.positional_indices:
+                return False
+            ref = self.argv[self.positional_indices[0]]
+        name = ref.rpartition("/")[2]
+        _, at, version = name.partition("@")
+        if not at:
+            _, _, version = name.partition(":")
+        return bool(version) and not ("0" <= version[0] <= "9")
+
+
+def _events(spec: str, last: str | None) -> tuple[str, str | None]:
+    """`FIRST>LAST` or `FIRST` (the last event then stays `last`)."""
+    first, arrow, then = spec.partition(">")
+    return first, then if arrow else last
 
 
 def _find_command(argv: list[str]) -> tuple[Command, list[int], int]:

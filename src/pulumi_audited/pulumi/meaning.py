@@ -24,6 +24,20 @@ same style otherwise; None means `command-<path>` (or `secret-decrypted` when it
                          a secret-looking key), env-set (likewise), env-run (every argument of
                          the command run), last-N (the last N: the environment name before
                          the others may be left out, pkg/cmd/esc/cli/env_provider_*_login.go)
+
+Where one command causes more than one Pulumi Cloud event, the start record names the first and
+the end record the last. These notes read an `env` command line (EVENTS is `FIRST` or
+`FIRST>LAST`; without `>LAST` the last is `then`'s, else FIRST):
+
+    then=EVENT           the end record's event when the command succeeds (`env open` opens,
+                         then reads the open session: pkg/cmd/esc/cli/env_open.go)
+    arg-event=EVENTS     a positional after the environment reference (`env rm ENV PATH`)
+    tag-event=EVENTS     the environment reference names a version tag: `ENV@TAG` or `ENV:TAG`
+                         where TAG does not start with a digit (a revision number does;
+                         env.go parseRef, env_version_tag_rm.go isRevisionNumber)
+    flag-event=FLAG:EVENTS  FLAG is set (`--show-secrets` decrypts); wins over the two above
+    unauthorized=EVENT   the end record's event when pulumi exits with its authentication
+                         status, 3 (pkg/cmd/pulumi/cmd/exit_codes.go ExitAuthenticationError)
 """
 
 INFRA = "infra"  # creates, updates or deletes cloud resources
@@ -44,6 +58,18 @@ _REMOTE_SECRETS = (
 )
 _ENGINE_SECRETS = _REMOTE_SECRETS
 _DO_CHANGES = "read-with=dry-run reveals-with=show-secrets"
+# Pulumi Cloud's ESC events, as the CLI's requests cause them (pkg/cmd/esc/cli/client/client.go):
+# GetEnvironment reads /versions/TAG for a tag and /decrypt for --show-secrets; OpenEnvironment
+# opens (/versions/TAG/open at a tag; a draft with --draft), then GetOpenEnvironment reads the
+# open session. Cloud records a refused open, clone or import as environment-unauthorized-open.
+_UNAUTHORIZED_OPEN = "unauthorized=environment-unauthorized-open"
+_DECRYPTS = "flag-event=show-secrets:environment-decrypted"
+_TAG_READ = "tag-event=environment-revision-tag-read"
+_READS_DEFINITION = "reveals-with=show-secrets " + _TAG_READ + " " + _DECRYPTS
+_OPENS = (
+    "then=environment-read-open tag-event=environment-revision-tag-open "
+    "flag-event=draft:environment-draft-open>environment-draft-read-open " + _UNAUTHORIZED_OPEN
+)
 
 MEANINGS: dict[str, tuple[str, str | None, str]] = {
     "": (READ, "command-none", ""),
@@ -123,18 +149,26 @@ MEANINGS: dict[str, tuple[str, str | None, str]] = {
     "cancel": (STATE, "stack-update-canceled", "stack-arg=0"),
     "env": (READ, None, ""),
     "env init": (STATE, "environment-created", ""),
-    "env clone": (STATE, "environment-cloned", ""),
-    "env edit": (STATE, _ENV_UPDATED, "reveals-with=show-secrets"),
-    "env get": (READ, "environment-read", "reveals-with=show-secrets"),
-    "env diff": (READ, "environment-read", "reveals-with=show-secrets"),
+    "env clone": (STATE, "environment-cloned", _UNAUTHORIZED_OPEN),
+    "env edit": (
+        STATE,
+        _ENV_UPDATED,
+        "reveals-with=show-secrets " + _DECRYPTS + " then=" + _ENV_UPDATED,
+    ),
+    "env get": (READ, "environment-read", _READS_DEFINITION),
+    "env diff": (READ, "environment-read", _READS_DEFINITION),
     "env set": (STATE, _ENV_UPDATED, "secret-args=env-set"),
-    "env version": (READ, "environment-read", "args"),
-    "env version tag": (STATE, "environment-revision-tag-created", "args"),
+    "env version": (READ, "environment-read", "args " + _TAG_READ),
+    "env version tag": (
+        STATE,
+        "environment-revision-tag-created",
+        "args arg-event=environment-revision-tag-update",
+    ),
     "env version tag list": (READ, None, ""),
     "env version tag remove": (STATE, "environment-revision-tag-delete", ""),
     "env version history": (READ, None, ""),
     "env version retract": (STATE, "environment-revision-retracted", ""),
-    "env version rollback": (STATE, "environment-restored", ""),
+    "env version rollback": (STATE, _ENV_UPDATED, ""),
     "env list": (READ, None, ""),
     "env tag": (STATE, "environment-tag-created", "args"),
     "env tag get": (READ, None, ""),
@@ -158,13 +192,13 @@ MEANINGS: dict[str, tuple[str, str | None, str]] = {
     "env provider gcp-login": (READ, None, ""),
     "env provider gcp-login static": (STATE, _ENV_UPDATED, "secret-args=last-1"),
     "env provider gcp-login oidc": (STATE, _ENV_UPDATED, ""),
-    "env remove": (STATE, "environment-deleted", ""),
-    "env open": (READ, "environment-open", "reveals"),
+    "env remove": (STATE, "environment-deleted", "arg-event=" + _ENV_UPDATED),
+    "env open": (READ, "environment-open", "reveals " + _OPENS),
     "env open-request": (STATE, None, ""),
     "env referrer": (READ, None, ""),
     "env referrer list": (READ, None, ""),
     "env rotate": (STATE, "environment-rotated", ""),
-    "env run": (READ, "environment-open", "reveals secret-args=env-run"),
+    "env run": (READ, "environment-open", "reveals secret-args=env-run " + _OPENS),
     "env webhook": (READ, None, ""),
     "env webhook list": (READ, None, ""),
     "env webhook get": (READ, None, ""),
@@ -404,16 +438,21 @@ class Meaning:
     """One row of MEANINGS, its notes read."""
 
     __slots__ = (
+        "arg_event",
         "args",
         "effect",
         "engine",
         "event",
+        "flag_events",
         "read_with",
         "reveals",
         "reveals_with",
         "secret_args",
         "secret_flags",
         "stack_arg",
+        "tag_event",
+        "then",
+        "unauthorized",
         "url_arg",
     )
 
@@ -429,6 +468,11 @@ class Meaning:
         self.args = False
         self.secret_args: str | None = None
         self.secret_flags: dict[str, str] = {}
+        self.then: str | None = None
+        self.arg_event: str | None = None
+        self.tag_event: str | None = None
+        self.flag_events: dict[str, str] = {}
+        self.unauthorized: str | None = None
         for note in (notes + " " + GLOBAL_SECRET_FLAGS).split():
             self._read(note)
 
@@ -452,6 +496,17 @@ class Meaning:
             self.args = True
         elif name == "secret-args":
             self.secret_args = value
+        elif name == "then":
+            self.then = value
+        elif name == "arg-event":
+            self.arg_event = value
+        elif name == "tag-event":
+            self.tag_event = value
+        elif name == "flag-event":
+            flag, _, events = value.partition(":")
+            self.flag_events[flag] = events
+        elif name == "unauthorized":
+            self.unauthorized = value
         else:
             raise ValueError(f"unknown note {note!r}")
 

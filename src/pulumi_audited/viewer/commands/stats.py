@@ -24,7 +24,8 @@ class Tally:
         self.first: str | None = None
         self.last: str | None = None
         self.by: dict[str, Counter] = {
-            key: Counter() for key in ("user", "agent", "stack", "command", "outcome", "hour")
+            key: Counter()
+            for key in ("user", "agent", "stack", "command", "event", "outcome", "hour")
         }
         self.failures_by_stack: Counter = Counter()
 
@@ -35,7 +36,9 @@ class Tally:
             self.first = min(self.first or stamp, stamp)
             self.last = max(self.last or stamp, stamp)
             self.by["hour"][stamp[11:13] + ":00"] += 1
-        for key in ("user", "stack", "command"):
+        # The end record's event when there is one: it names the outcome
+        # (environment-unauthorized-open, stack-update-canceled).
+        for key in ("user", "stack", "command", "event"):
             self.by[key][str(run.get(key) or "-")] += 1
         agent = run.agent
         self.by["agent"][str(agent.get("name")) if agent is not None else _NO_AGENT] += 1
@@ -97,6 +100,7 @@ def render(tally: Tally, top: int, terminal: Terminal) -> list[str]:
     lines += _block("by AI agent", tally.by["agent"], tally.runs, top, terminal)
     lines += _block("busiest stacks", tally.by["stack"], tally.runs, top, terminal)
     lines += _block("by command", tally.by["command"], tally.runs, top, terminal)
+    lines += _block("by event", tally.by["event"], tally.runs, top, terminal)
     lines += _block("by outcome", tally.by["outcome"], tally.runs, top, terminal)
     lines += _block("failures by stack", tally.failures_by_stack, tally.failed, top, terminal)
     lines += _block("busiest hours (UTC)", tally.by["hour"], tally.runs, top, terminal)
@@ -108,8 +112,9 @@ def render(tally: Tally, top: int, terminal: Terminal) -> list[str]:
 @click.option("--top", default=10, show_default=True, help="Entries per table.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def command(top: int, as_json: bool, **params) -> None:
-    """Runs by user, AI agent, stack, command and outcome; the failure rate; the busiest
-    stacks and hours; over the period given by --since/--until (default: all history)."""
+    """Runs by user, AI agent, stack, command, event and outcome; the failure rate; the
+    busiest stacks and hours; over the period given by --since/--until (default: all
+    history)."""
     filters = filters_from(params)
     damage = Damage()
     tally = Tally()
