@@ -590,13 +590,15 @@ class _Parser:
                 event, last = _events(meaning.arg_event, last)
             if meaning.tag_event is not None and self._env_ref_names_tag():
                 event, last = _events(meaning.tag_event, last)
-            for flag, events in meaning.flag_events.items():
-                if self._given(flag):
-                    event, last = _events(events, last)
             if path == "env tag" and named_args < 2:
                 event, effect = None, READ
+        for flag, events in meaning.flag_events.items():
+            if self._given(flag):
+                event, last = _events(events, last)
         if event is None:
-            if reveals:
+            if reveals and effect == READ:
+                # Pulumi Cloud's event for reading decrypted secrets; a command that changes
+                # something keeps its own name (`do create --show-secrets`).
                 event = "secret-decrypted"
             else:
                 event = "command-" + path.replace(" ", "-") if path else "command-none"

@@ -5,7 +5,7 @@ carries the same list for people (tests/test_esc_events.py checks that they agre
 shim's path: nothing here is imported when pulumi runs.
 """
 
-from pulumi_audited.pulumi.meaning import MEANINGS, Meaning
+from pulumi_audited.pulumi.meaning import MEANINGS, READ, Meaning
 
 # Pulumi Cloud's audit event catalog ("Audit log events", the environments category:
 # https://www.pulumi.com/docs/administration/reference/audit-log-events/, generated from the
@@ -46,19 +46,32 @@ CLOUD_ENVIRONMENT_EVENTS = frozenset(
 # The ids of other categories of that catalog that this tool records.
 CLOUD_OTHER_EVENTS = frozenset(
     {
+        "cloud-account-created",
+        "cloud-account-scan-started",
+        "custom-role-created",
+        "custom-role-deleted",
+        "custom-role-updated",
         "member-removed",
         "member-role-changed",
         "policy-group-created",
         "policy-group-deleted",
         "policy-group-updated",
+        "policy-pack-created",
         "policy-pack-deleted",
         "policy-pack-disabled",
         "policy-pack-enabled",
+        "registry-package-version-deleted",
+        "registry-package-version-published",
+        "registry-template-version-published",
+        "scheduled-deployment-created",
+        "scheduled-deployment-deleted",
+        "scheduled-deployment-updated",
         "secret-decrypted",
         "stack-created",
         "stack-deleted",
         "stack-exported",
         "stack-imported",
+        "stack-outputs-read",
         "stack-renamed",
         "stack-update-canceled",
         "stack-update-completed",
@@ -94,9 +107,11 @@ def event_sources() -> dict[str, set[str]]:
             add(event, path)
         # cli.py: `env tag ENV` with fewer than two words after it only lists the tags.
         if meaning.event is None or path == "env tag":
-            if meaning.reveals or meaning.reveals_with is not None:
+            reveals = meaning.reveals or meaning.reveals_with is not None
+            # cli.py: a command that reveals is `secret-decrypted` only when it reads.
+            if reveals and (meaning.effect == READ or meaning.read_with is not None):
                 add("secret-decrypted", path)
-            if not meaning.reveals:
+            if not meaning.reveals or meaning.effect != READ:
                 add(COMMAND_PATTERN, path)
     return sources
 
