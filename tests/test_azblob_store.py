@@ -10,9 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from servers import AZURE_ACCOUNT, AZURE_KEY, HangingServer, free_port
 
-from pulumi_audited.store import layout
+from pulumi_audited.store import StoreError, layout
 from pulumi_audited.store.azblob import AzureBlobObjects
-from pulumi_audited.store.errors import StoreError
 from pulumi_audited.store.remote import open_objects, parse_location
 
 # A valid base64 account key that is not Azurite's.

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from remote_logs import WRITERS, chained_lines, synthetic_records, upload
 
-from pulumi_audited.store import layout
-from pulumi_audited.store.errors import StoreError
+from pulumi_audited.store import StoreError, layout
 from pulumi_audited.store.remote import ObjectInfo
 from pulumi_audited.store.remote_read import RemoteReader
 from pulumi_audited.store.verify import verify

@@ -10,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from servers import S3_ACCESS_KEY, S3_SECRET_KEY, HangingServer, free_port
 
-from pulumi_audited.store import layout
-from pulumi_audited.store.errors import StoreError
+from pulumi_audited.store import StoreError, layout
 from pulumi_audited.store.remote import ObjectInfo, open_objects, parse_location
 
 PREFIX = "team/audit"

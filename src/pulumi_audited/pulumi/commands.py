@@ -123,8 +123,21 @@ class Command:
     def table(self) -> FlagTable:
         if self._table is None:
             table = FlagTable(None if self.parent is None else self.parent.table())
+            kinds, shorts = table.kinds, table.shorts
             for token in self.flags.split():
-                table.add(token)
+                # FlagTable.add, unrolled for the common case: a new, local flag.
+                kind = token[-1]
+                if kind == "^" or token.rpartition("/")[2].rstrip("=?") in kinds:
+                    table.add(token)
+                    continue
+                if kind == "=" or kind == "?":
+                    token = token[:-1]
+                else:
+                    kind = ""
+                short, _, name = token.rpartition("/")
+                kinds[name] = kind
+                if short:
+                    shorts[short] = name
             if self.parent is None:
                 table.globals = set(table.kinds)
             self._table = table

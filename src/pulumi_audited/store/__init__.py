@@ -4,9 +4,13 @@ A store is opened from the log location: a path or `file://` URL here; `s3://` a
 `azblob://` logs are written through the spool (store/spool.py) and read by remote_read.py.
 """
 
-from pulumi_audited.store.errors import StoreError
-
 __all__ = ["REMOTE_PREFIXES", "StoreError", "is_remote", "local_folder", "open_store"]
+
+
+class StoreError(Exception):
+    """A record could not be written or read: a message for the user, never a record's
+    content."""
+
 
 # Log locations kept in a bucket; anything else is a local folder. Deciding this costs no
 # import: the shim asks on every run, and the spool is loaded only for a remote log.

@@ -31,7 +31,7 @@ from azure.core.exceptions import (
 from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import ContainerClient, ContentSettings, LinearRetry
 
-from pulumi_audited.store.errors import StoreError
+from pulumi_audited.store import StoreError
 from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
 
 # Threads that read at once share one connection pool; requests' default keeps 10.

@@ -16,8 +16,8 @@ import os
 import time
 
 from pulumi_audited import fastjson
+from pulumi_audited.store import StoreError
 from pulumi_audited.store.chain import line_hash, parse_record_line
-from pulumi_audited.store.errors import StoreError
 
 LOCK_NAME = "audit.lock"
 SUFFIX = ".jsonl"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from pulumi_audited.store import local_folder
+from pulumi_audited.store import StoreError, local_folder
 from pulumi_audited.store.chain import split_lines
-from pulumi_audited.store.errors import StoreError
 from pulumi_audited.store.local import SUFFIX, list_day_files
 
 

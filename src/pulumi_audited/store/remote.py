@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
-from pulumi_audited.store.errors import StoreError
+from pulumi_audited.store import StoreError
 
 REMOTE_SCHEMES = ("s3", "azblob")
 # Query parameters each scheme understands; anything else is a typo worth an error.

@@ -25,9 +25,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from pulumi_audited import paths
-from pulumi_audited.store import layout
+from pulumi_audited.store import StoreError, layout
 from pulumi_audited.store.chain import parse_record_line, split_lines
-from pulumi_audited.store.errors import StoreError
 from pulumi_audited.store.remote import ObjectStore, open_objects, parse_location
 
 FETCH_WORKERS = 16

@@ -27,7 +27,7 @@ import botocore.awsrequest
 import botocore.exceptions
 import botocore.session
 
-from pulumi_audited.store.errors import StoreError
+from pulumi_audited.store import StoreError
 from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
 
 DEFAULT_REGION = "us-east-1"

@@ -22,8 +22,8 @@ import sys
 import time
 
 from pulumi_audited import fastjson, paths
+from pulumi_audited.store import StoreError
 from pulumi_audited.store.chain import line_hash
-from pulumi_audited.store.errors import StoreError
 from pulumi_audited.store.local import ExclusiveLock, fsync_folder
 
 PENDING = "pending"

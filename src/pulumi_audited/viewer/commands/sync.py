@@ -6,7 +6,7 @@ import os
 
 import click
 
-from pulumi_audited.store.errors import StoreError
+from pulumi_audited.store import StoreError
 from pulumi_audited.viewer.context import settings
 from pulumi_audited.viewer.formats import json_line
 from pulumi_audited.viewer.safe_text import escape
