@@ -6,6 +6,7 @@ Spot checks cite the Go file of pulumi v3.259 (commit 1b59498) they were verifie
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ import pytest
 from pulumi_audited.pulumi import extract_tree
 
 TREE_FILE = Path(extract_tree.__file__).with_name("cli_tree.json")
-MIRROR = Path("/work/.mirror/pulumi+pulumi/repo")
+# A bare clone of github.com/pulumi/pulumi holding the commit the tree was made from.
+MIRROR = Path(os.environ.get("PULUMI_SOURCE_GIT_DIR", "/work/.mirror/pulumi+pulumi/repo"))
 
 NODE_KEYS = ["path", "use", "aliases", "hidden", "fn", "file", "dfp", "flags", "children"]
 FLAG_KEYS = {"short", "kind", "type", "persistent", "noopt"}
@@ -263,7 +265,10 @@ def test_flag_types_for_pulumi_option_variables(nodes: dict[str, dict[str, Any]]
 
 def test_extractor_reproduces_the_committed_tree(tree: dict[str, Any]) -> None:
     if not MIRROR.is_dir():
-        pytest.skip(f"pulumi's source is not on this machine ({MIRROR} is absent)")
+        pytest.skip(
+            f"pulumi's source is not on this machine ({MIRROR} is absent; "
+            "PULUMI_SOURCE_GIT_DIR names a bare clone)"
+        )
     source = extract_tree.Source(str(MIRROR), tree["source_commit"], None)
     try:
         extracted, _ = extract_tree.extract(source)
