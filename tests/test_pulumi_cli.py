@@ -544,6 +544,10 @@ SECRET = "hunter2-S3cr3t"
         ["--tracing-header", f"Authorization: Bearer {SECRET}", "up"],
         ["new", f"https://user:{SECRET}@git.example.com/org/repo"],
         ["up", "--message", f"PULUMI_ACCESS_TOKEN={SECRET}"],
+        # A word pulumi does not know is recorded as typed, event and skip key included.
+        [f"postgres://app:{SECRET}@db/state", "up"],
+        ["org", f"https://user:{SECRET}@git.example.com/x"],
+        ["stack", f"dbPassword={SECRET}"],
     ],
 )
 def test_secret_never_appears(argv: list[str]) -> None:
@@ -551,6 +555,12 @@ def test_secret_never_appears(argv: list[str]) -> None:
     assert_secret_absent(invocation, SECRET)
     assert_same_shape(argv, invocation)
     assert any(REDACTED in arg for arg in invocation.args)
+
+
+def test_a_token_typed_as_a_command_is_redacted_in_the_command_and_its_event() -> None:
+    invocation = parse([PULUMI_TOKEN, "up"])
+    assert_secret_absent(invocation, PULUMI_TOKEN)
+    assert (invocation.command, invocation.event) == (REDACTED, "command-" + REDACTED)
 
 
 def test_token_shapes_are_redacted_everywhere() -> None:

@@ -267,8 +267,11 @@ class _Parser:
             self.path = self.command.path
             self.meaning = meaning_of(self.path)
         else:
-            # Recorded as typed (`org frobnicate`): never the parent's meaning.
-            typed = argv[unknown_index]
+            # Recorded as typed (`org frobnicate`), never with the parent's meaning; redacted
+            # here, since the event and the skip key are made from it (a pasted token is a
+            # word like any other).
+            typed = redact_text(redact_value(argv[unknown_index]))
+            self.out[unknown_index] = typed
             self.path = f"{self.command.path} {typed}".strip()
             self.path_indices.append(unknown_index)
             self.meaning = UNKNOWN_MEANING
@@ -280,7 +283,7 @@ class _Parser:
         self._redact_command_arguments()
         out = [redact_text(arg) for arg in self.out]
         positionals = [redact_text(arg) for arg in positionals]
-        path = redact_text(self.path) if not self.known else self.path
+        path = self.path
 
         effect, event, ends, reveals = self._classify(positionals)
         end_success, end_canceled, end_unauthorized = ends
