@@ -495,3 +495,11 @@ def test_exports_name_the_agent(agent_log):
     )
     human = sandbox.run("audit", "export", "--format", "cef", "--agent", "none").stdout.decode()
     assert "cs5=" not in human
+
+
+def test_a_token_in_the_agent_variables_never_reaches_the_record(sandbox):
+    token = "ghp_" + "T0k3n" * 8
+    sandbox.run("preview", env={"AI_AGENT": token, "AI_AGENT_MODEL": token})
+    assert token.encode() not in sandbox.raw_log()
+    start = sandbox.records()[0]
+    assert start["identity"]["agent"] == {"name": "[redacted]", "model": "[redacted]"}

@@ -10,6 +10,8 @@ the run and no variable names the model (the shim's start-up is on every pulumi 
 
 import os
 
+from pulumi_audited.pulumi.redact import redact_text
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -68,7 +70,8 @@ def detect_agent(environ: "Mapping[str, str]", exec_agent: str | None = None) ->
     name = exec_agent or detect_name(environ)
     if not name:
         return None
-    return {"name": name, "model": detect_model(name, environ) or None}
+    # The values come from variables anyone can set: a pasted token must not reach a record.
+    return {"name": redact_text(name), "model": redact_text(detect_model(name, environ)) or None}
 
 
 def detect_model(agent: str, environ: "Mapping[str, str]") -> str:

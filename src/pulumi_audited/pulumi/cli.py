@@ -492,7 +492,8 @@ class _Parser:
         """PULUMI_OPTION_<NAME>, when this command defines the flag."""
         if name not in self.table.kinds:
             return None
-        return self.environ.get(option_variable(name))
+        value = self.environ.get(option_variable(name))
+        return None if value is None else redact_text(value)
 
     def _value(self, name: str) -> str | None:
         """A value flag as pulumi sees it: the command line's last, else its variable."""
