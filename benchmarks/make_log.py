@@ -68,6 +68,7 @@ def _invocation(command: tuple, stack: str) -> SimpleNamespace:
         end_event_success=completed,
         end_event_canceled=canceled,
         end_event_unauthorized=completed,
+        end_event_failed=completed,
         command=path,
         args=args,
         exec_kind="cli",

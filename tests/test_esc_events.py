@@ -193,6 +193,16 @@ def test_unauthorized_open_is_an_end_event_only():
     assert parse(["up"]).end_event_unauthorized == "stack-update-completed"
 
 
+def test_an_open_that_fails_read_nothing(sandbox):
+    # Only a successful open goes on to read the session (env_open.go): a failure, whatever
+    # the reason, keeps the open as the end record's event.
+    sandbox.run("env", "open", "app", env={"FAKE_PULUMI_EXIT": "1"})
+    (run,) = runs_by_id(sandbox.records()).values()
+    assert (run["end"]["outcome"], run["end"]["event"]) == ("failed", OPEN)
+    assert parse(["env", "open", "app"]).end_event_failed == OPEN
+    assert parse(["up"]).end_event_failed == "stack-update-completed"
+
+
 def test_unauthorized_open_canceled_is_still_the_open(sandbox):
     sandbox.run("env", "open", "app", env={"FAKE_PULUMI_SIGNAL": "SIGTERM"})
     (run,) = runs_by_id(sandbox.records()).values()

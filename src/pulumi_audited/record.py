@@ -106,8 +106,10 @@ def end_record(
         event = invocation.end_event_canceled
     elif exit_code == _PULUMI_EXIT_AUTHENTICATION:
         event = invocation.end_event_unauthorized
-    else:
+    elif outcome == OUTCOME_SUCCEEDED:
         event = invocation.end_event_success
+    else:
+        event = invocation.end_event_failed
     record = {key: value for key, value in start.items() if key != "prev"}
     record.update(
         id=new_id(now_ns),

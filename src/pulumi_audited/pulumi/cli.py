@@ -63,6 +63,7 @@ class Invocation:
         "cwd",
         "effect",
         "end_event_canceled",
+        "end_event_failed",
         "end_event_success",
         "end_event_unauthorized",
         "event",
@@ -99,6 +100,7 @@ class Invocation:
         end_event_success: str = "command-none",
         end_event_canceled: str = "command-none",
         end_event_unauthorized: str | None = None,
+        end_event_failed: str | None = None,
         skip_key: str = "",
         backend_arg: str | None = None,
         global_flags: dict[str, str | bool] | None = None,
@@ -122,6 +124,9 @@ class Invocation:
         self.end_event_canceled = end_event_canceled
         # When pulumi exits with its authentication status (3): for most commands the same as
         # success, for an `env open` the open Cloud refused.
+        # When pulumi fails: an engine operation still completed (with a failed result, as
+        # Cloud records it); `env open` that failed did not go on to read the open session.
+        self.end_event_failed = end_event_success if end_event_failed is None else end_event_failed
         self.end_event_unauthorized = (
             end_event_success if end_event_unauthorized is None else end_event_unauthorized
         )
@@ -166,6 +171,7 @@ _FIELD_ORDER = (
     "end_event_success",
     "end_event_canceled",
     "end_event_unauthorized",
+    "end_event_failed",
     "skip_key",
     "backend_arg",
     "global_flags",
@@ -286,7 +292,7 @@ class _Parser:
         path = self.path
 
         effect, event, ends, reveals = self._classify(positionals)
-        end_success, end_canceled, end_unauthorized = ends
+        end_success, end_canceled, end_unauthorized, end_failed = ends
         return Invocation(
             command=path,
             args=out,
@@ -305,6 +311,7 @@ class _Parser:
             end_event_success=end_success,
             end_event_canceled=end_canceled,
             end_event_unauthorized=end_unauthorized,
+            end_event_failed=end_failed,
             skip_key=self._skip_key(path),
             backend_arg=self._backend_arg(positionals),
             global_flags=self._global_flags(),
@@ -567,8 +574,8 @@ class _Parser:
                 return "version"
         return path
 
-    def _classify(self, positionals: list[str]) -> tuple[str, str, tuple[str, str, str], bool]:
-        """(effect, start event, end events (success, canceled, unauthorized), reveals
+    def _classify(self, positionals: list[str]) -> tuple[str, str, tuple[str, str, str, str], bool]:
+        """(effect, start event, end events (success, canceled, unauthorized, failed), reveals
         secrets)."""
         meaning: Meaning = self.meaning
         path = self.path
@@ -584,7 +591,8 @@ class _Parser:
         if meaning.engine is not None:
             base = meaning.engine
             completed = base + "-completed"
-            return effect, base + "-started", (completed, base + "-canceled", completed), reveals
+            ends = (completed, base + "-canceled", completed, completed)
+            return effect, base + "-started", ends, reveals
 
         event = meaning.event
         last = meaning.then
@@ -608,7 +616,8 @@ class _Parser:
                 event = "command-" + path.replace(" ", "-") if path else "command-none"
         end = event if last is None else last
         unauthorized = end if meaning.unauthorized is None else meaning.unauthorized
-        return effect, event, (end, event, unauthorized), reveals
+        # `then=` names what happens after the first step succeeded: a failure stays the first.
+        return effect, event, (end, event, unauthorized, event), reveals
 
     def _given(self, name: str) -> bool:
         """A boolean flag set, or a value flag given a value (`--draft=ID`)."""

@@ -30,7 +30,8 @@ the end record the last. These notes read an `env` command line (EVENTS is `FIRS
 `FIRST>LAST`; without `>LAST` the last is `then`'s, else FIRST):
 
     then=EVENT           the end record's event when the command succeeds (`env open` opens,
-                         then reads the open session: pkg/cmd/esc/cli/env_open.go)
+                         then reads the open session: pkg/cmd/esc/cli/env_open.go); a
+                         failure keeps the first event, since nothing was read
     arg-event=EVENTS     a positional after the environment reference (`env rm ENV PATH`)
     tag-event=EVENTS     the environment reference names a version tag: `ENV@TAG` or `ENV:TAG`
                          where TAG does not start with a digit (a revision number does;
