@@ -49,9 +49,6 @@ class FlagTable:
             if short:
                 self.inherited[short] = name
 
-    def takes_value(self, name: str) -> bool:
-        return self.kinds.get(name) == "="
-
     def stands_alone(self, name: str) -> bool:
         """Whether `--name` without `=` takes no value (cobra's hasNoOptDefVal)."""
         kind = self.kinds.get(name)
@@ -159,13 +156,17 @@ def _entry(path: str) -> tuple[str, str, str, str]:
     return entry if entry is not None else LEGACY_COMMANDS[path]
 
 
-# Commands of earlier releases, under the commands that held them.
-_LEGACY_CHILDREN: dict[str, list[str]] = {}
-for _path in LEGACY_COMMANDS:
-    if _path not in COMMANDS:
-        _parent, _, _name = _path.rpartition(" ")
-        _LEGACY_CHILDREN.setdefault(_parent, []).append(_name)
-del _path, _parent, _name
+def _legacy_children() -> dict[str, list[str]]:
+    """Commands of earlier releases, by the path of the command that held them."""
+    children: dict[str, list[str]] = {}
+    for path in LEGACY_COMMANDS:
+        if path not in COMMANDS:
+            parent, _, name = path.rpartition(" ")
+            children.setdefault(parent, []).append(name)
+    return children
+
+
+_LEGACY_CHILDREN = _legacy_children()
 
 
 def dynamic_child(command: Command, word: str) -> Command | None:
@@ -174,11 +175,6 @@ def dynamic_child(command: Command, word: str) -> Command | None:
     path = f"{command.path} {word}"
     entry = DYNAMIC.get(path)
     return None if entry is None else Command(path, entry, command)
-
-
-def is_legacy(path: str) -> bool:
-    """Whether the command is known only from earlier pulumi releases."""
-    return path not in COMMANDS and path in LEGACY_COMMANDS
 
 
 ROOT = Command("", COMMANDS[""], None)
