@@ -11,19 +11,26 @@ from _json import make_scanner as _make_scanner
 
 
 class _ScannerContext:
-    strict = True
-    object_hook = None
-    object_pairs_hook = None
-    parse_float = float
-    parse_int = int
-    memo: dict = {}  # noqa: RUF012 - the C scanner reads it; never mutated here
+    """The settings the C scanner reads, as json.JSONDecoder holds them."""
 
-    @staticmethod
-    def parse_constant(name: str) -> float:
-        return float(name)
+    def __init__(self, object_pairs_hook: object, parse_constant: object) -> None:
+        self.strict = True
+        self.object_hook = None
+        self.object_pairs_hook = object_pairs_hook
+        self.parse_float = float
+        self.parse_int = int
+        self.parse_constant = parse_constant
+        self.memo: dict = {}
 
 
-_scan = _make_scanner(_ScannerContext())
+def scanner(object_pairs_hook: object = None, parse_constant: object = float):
+    """json's C scanner: `scan(text, index) -> (value, end)`, raising StopIteration or
+    ValueError where no JSON value starts. `object_pairs_hook` receives each object's pairs in
+    document order; `parse_constant` is given NaN, Infinity and -Infinity."""
+    return _make_scanner(_ScannerContext(object_pairs_hook, parse_constant))
+
+
+_scan = scanner()
 _WHITESPACE = " \t\n\r"
 
 

@@ -6,10 +6,10 @@ pulumi's `sdk/go/common/util/agentdetect/agentdetect.go` DetectModel: claude and
 """
 
 import os
-from _json import make_scanner as _make_scanner
 
 from pulumi_audited.capture.agent import trim
 from pulumi_audited.capture.identity import read_small_file
+from pulumi_audited.fastjson import scanner
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,22 +57,11 @@ class _Pairs(list):
     """A JSON object as its (key, value) pairs in document order (an array stays a list)."""
 
 
-class _PairsContext:
-    """The C scanner's settings, with objects kept as _Pairs."""
-
-    strict = True
-    object_hook = None
-    object_pairs_hook = _Pairs
-    parse_float = float
-    parse_int = int
-    memo: dict = {}  # noqa: RUF012 - the C scanner reads it; never mutated here
-
-    @staticmethod
-    def parse_constant(name: str) -> float:
-        raise ValueError(name)  # NaN and Infinity are not JSON to Go
+def _reject_constant(name: str) -> float:
+    raise ValueError(name)  # NaN and Infinity are not JSON to Go
 
 
-_scan_pairs = _make_scanner(_PairsContext())
+_scan_pairs = scanner(_Pairs, _reject_constant)
 _JSON_SPACE = " \t\n\r"
 
 

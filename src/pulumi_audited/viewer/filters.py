@@ -110,6 +110,10 @@ class ValueMatcher:
     def needles(self) -> list[bytes] | None:
         """Byte strings of which a matching line contains at least one; None when unknown."""
         found = [f'"{self.key}":{json.dumps(v, ensure_ascii=True)}'.encode() for v in self.exact]
+        return self._with_glob_needles(found)
+
+    def _with_glob_needles(self, found: list[bytes]) -> list[bytes] | None:
+        """`found` and a literal part of each glob; None when a glob has none."""
         for glob in self.globs:
             literal = _literal_needle(glob)
             if literal is None:
@@ -153,12 +157,7 @@ class AgentMatcher(ValueMatcher):
         if self.any:
             return [*found, b'"agent":{"name":']
         found += [b'"agent":{"name":' + json.dumps(v).encode() for v in self.exact]
-        for glob in self.globs:
-            literal = _literal_needle(glob)
-            if literal is None:
-                return None
-            found.append(literal)
-        return found
+        return self._with_glob_needles(found)
 
 
 @dataclass
