@@ -33,12 +33,12 @@ from azure.storage.blob import ContainerClient, ContentSettings, LinearRetry
 
 from pulumi_audited.store import StoreError
 from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
+from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
 
 # Threads that read at once share one connection pool; requests' default keeps 10.
 POOL_SIZE = 32
-# One retry, after a short pause: a call costs at most about 2 x timeout + 0.5 s.
-RETRIES = 1
-RETRY_PAUSE = 0.3
+# Error codes that mean "not now" (with 500 or 503): retried like those statuses.
+_TRANSIENT_CODES = {"ServerBusy", "OperationTimedOut", "InternalError"}
 _DEVELOPMENT_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
@@ -111,6 +111,17 @@ def _refused(error: BaseException) -> bool:
         pending.append(getattr(item, "reason", None))
     text = str(error).lower()
     return "connection refused" in text or "errno 111" in text
+
+
+def _transient(error: BaseException) -> bool:
+    """Whether a failed request may succeed when tried again: throttling, a server error, an
+    answer broken off. Not a connection that could not be made (refused, unknown host)."""
+    if isinstance(error, (ResourceExistsError, ResourceModifiedError)):
+        return False
+    if isinstance(error, HttpResponseError) and error.response is not None:
+        code = str(getattr(error.error_code, "value", error.error_code) or "")
+        return error.status_code in TRANSIENT_STATUSES or code in _TRANSIENT_CODES
+    return isinstance(error, ServiceResponseError)
 
 
 class AzureBlobObjects:
@@ -263,19 +274,85 @@ class AzureBlobObjects:
                         transport=transport,
                         connection_timeout=self.timeout,
                         read_timeout=self.timeout,
-                        retry_policy=LinearRetry(
-                            backoff=RETRY_PAUSE, random_jitter_range=0, retry_total=RETRIES
-                        ),
+                        # Retries are this module's (store/retry.py): within one deadline.
+                        retry_policy=LinearRetry(retry_total=0),
                     )
                 except (ValueError, AzureError) as error:
                     raise self._error(error, "open") from None
             return self._client
 
-    # The three calls.
+    # The three calls, and the probe's two.
 
     def put_new(self, key: str, data: bytes) -> bool:
+        attempts = Attempts(self.timeout)
+        if self._create(key, data, attempts):
+            return True
+        # Refused: the key exists, perhaps from an earlier attempt whose answer was lost.
+        if self._get(key, attempts) == data:
+            return False
+        raise StoreError(f"{self.url}: {key} already exists with different content")
+
+    def create(self, key: str, data: bytes) -> bool:
+        """One create-only write: True when created, False when refused because the key
+        exists. For `audit doctor`'s probe."""
+        return self._create(key, data, Attempts(self.timeout))
+
+    def delete(self, key: str) -> bool:
+        """Delete `key`; False when the service refuses (no delete permission, immutability)."""
         client = self._container()
+        attempts = Attempts(self.timeout)
         try:
+            self._call(attempts, lambda **timeouts: client.delete_blob(key, **timeouts))
+            return True
+        except HttpResponseError as error:
+            if error.status_code in (403, 409):
+                return False
+            raise self._error(error, f"delete {key}", note=attempts.note()) from None
+        except Exception as error:
+            raise self._error(error, f"delete {key}", note=attempts.note()) from None
+
+    def get(self, key: str) -> bytes:
+        return self._get(key, Attempts(self.timeout))
+
+    def list(
+        self, prefix: str, *, delimiter: str | None = None
+    ) -> tuple[list[ObjectInfo], list[str]]:
+        client = self._container()
+        objects: list[ObjectInfo] = []
+        prefixes: list[str] = []
+        token: str | None = None
+
+        def page(**timeouts) -> tuple[list, str | None]:
+            if delimiter:
+                paged = client.walk_blobs(
+                    name_starts_with=prefix, delimiter=delimiter, **timeouts
+                ).by_page(continuation_token=token)
+            else:
+                paged = client.list_blobs(name_starts_with=prefix, **timeouts).by_page(
+                    continuation_token=token
+                )
+            items = list(next(paged, []))
+            return items, paged.continuation_token
+
+        while True:
+            # Each page has its own deadline, as with S3: a long listing is many answers.
+            attempts = Attempts(self.timeout)
+            try:
+                items, token = self._call(attempts, page)
+            except Exception as error:
+                raise self._error(error, f"list {prefix or '/'}", note=attempts.note()) from None
+            for item in items:
+                if hasattr(item, "prefix") and not hasattr(item, "etag"):
+                    prefixes.append(item.name)
+                else:
+                    objects.append(ObjectInfo(item.name, item.etag.strip('"'), item.size))
+            if not token:
+                return objects, prefixes
+
+    def _create(self, key: str, data: bytes, attempts: Attempts) -> bool:
+        client = self._container()
+
+        def upload(**timeouts) -> None:
             client.upload_blob(
                 key,
                 data,
@@ -284,51 +361,50 @@ class AzureBlobObjects:
                 content_settings=ContentSettings(content_type="application/x-ndjson"),
                 # Sends Content-MD5: the service refuses a body that arrives corrupted.
                 validate_content=True,
+                **timeouts,
             )
+
+        try:
+            self._call(attempts, upload)
             return True
         except (ResourceExistsError, ResourceModifiedError) as error:
             if isinstance(error, ResourceExistsError) and error.error_code not in (
                 None,
                 "BlobAlreadyExists",
             ):
-                raise self._error(error, f"write {key}") from None
-        except Exception as error:
-            raise self._error(error, f"write {key}") from None
-        if self.get(key) == data:
+                raise self._error(error, f"write {key}", note=attempts.note()) from None
             return False
-        raise StoreError(f"{self.url}: {key} already exists with different content")
+        except Exception as error:
+            raise self._error(error, f"write {key}", note=attempts.note()) from None
 
-    def get(self, key: str) -> bytes:
+    def _get(self, key: str, attempts: Attempts) -> bytes:
         client = self._container()
         try:
-            return client.download_blob(key).readall()
+            return self._call(
+                attempts, lambda **timeouts: client.download_blob(key, **timeouts).readall()
+            )
         except Exception as error:
-            raise self._error(error, f"read {key}", key=key) from None
+            raise self._error(error, f"read {key}", key=key, note=attempts.note()) from None
 
-    def list(
-        self, prefix: str, *, delimiter: str | None = None
-    ) -> tuple[list[ObjectInfo], list[str]]:
-        client = self._container()
-        objects: list[ObjectInfo] = []
-        prefixes: list[str] = []
-        try:
-            if delimiter:
-                for item in client.walk_blobs(name_starts_with=prefix, delimiter=delimiter):
-                    if hasattr(item, "prefix") and not hasattr(item, "etag"):
-                        prefixes.append(item.name)
-                    else:
-                        objects.append(ObjectInfo(item.name, item.etag.strip('"'), item.size))
-            else:
-                for item in client.list_blobs(name_starts_with=prefix):
-                    objects.append(ObjectInfo(item.name, item.etag.strip('"'), item.size))
-        except Exception as error:
-            raise self._error(error, f"list {prefix or '/'}") from None
-        return objects, prefixes
+    def _call(self, attempts: Attempts, request):
+        """`request(connection_timeout=..., read_timeout=...)`, tried again after a transient
+        failure while the deadline allows; the last failure is raised as it came."""
+        while True:
+            left = attempts.remaining()
+            if left <= 0:
+                raise ServiceResponseError(f"timed out after {self.timeout:g} s")
+            try:
+                return request(connection_timeout=left, read_timeout=left)
+            except Exception as error:
+                if not _transient(error) or not attempts.pause():
+                    raise
 
     # Errors: one line a user can act on, without secrets.
 
-    def _error(self, error: BaseException, action: str, *, key: str = "") -> StoreError:
-        return StoreError(self._scrub(self._describe(error, action, key)))
+    def _error(
+        self, error: BaseException, action: str, *, key: str = "", note: str = ""
+    ) -> StoreError:
+        return StoreError(self._scrub(self._describe(error, action, key)) + note)
 
     def _scrub(self, message: str) -> str:
         for secret in self._secrets:

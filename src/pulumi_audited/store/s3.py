@@ -29,23 +29,37 @@ import botocore.session
 
 from pulumi_audited.store import StoreError
 from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
+from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
 
 DEFAULT_REGION = "us-east-1"
 _CONTENT_TYPE = "application/x-ndjson"
-# 409 ConditionalRequestConflict: another writer is creating the same key right now.
-_CONFLICT_RETRIES = 3
 _NO_CREDENTIALS = (
     "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, "
     "or add ?profile=NAME to the log location (aws configure / aws sso login create one)"
 )
-# A keep-alive connection the server has closed in the meantime fails with one of these
-# before any answer arrives; the request is then sent once more on a new connection.
+# A connection closed before the whole answer arrived: a keep-alive connection the server
+# had closed meanwhile (sent again at once), or a server or proxy that broke off (retried).
 _DROPPED = (
     ConnectionResetError,
     ConnectionAbortedError,
     BrokenPipeError,
     http.client.BadStatusLine,
+    http.client.IncompleteRead,
 )
+# Error codes that mean "not now": throttling, a server-side hiccup, and (409) another writer
+# creating the same key at this moment.
+_TRANSIENT_CODES = {
+    "SlowDown",
+    "RequestTimeout",
+    "InternalError",
+    "ServiceUnavailable",
+    "Throttling",
+    "ThrottlingException",
+    "RequestThrottled",
+    "RequestLimitExceeded",
+    "ConditionalRequestConflict",
+    "OperationAborted",
+}
 _CREDENTIAL_CODES = {
     "InvalidAccessKeyId": "the access key id is not known to the server",
     "SignatureDoesNotMatch": "the secret key does not belong to the access key id",
@@ -76,6 +90,14 @@ class _Response:
         self.reason = reason
         self.headers = headers
         self.body = body
+
+    def transient(self) -> bool:
+        if self.status in TRANSIENT_STATUSES:
+            return True
+        if self.status < 400:
+            return False
+        code = _error_code(self.body)[0]
+        return code in _TRANSIENT_CODES or (self.status == 409 and not code)
 
 
 class S3Objects:
@@ -140,40 +162,45 @@ class S3Objects:
         self._credentials_lock = threading.Lock()
         self._credentials = None
 
-    # -- the three calls ------------------------------------------------------------------
+    # -- the three calls, and the probe's two --------------------------------------------
 
     def put_new(self, key: str, data: bytes) -> bool:
-        deadline = time.monotonic() + 2 * self.timeout
-        headers = {
-            "If-None-Match": "*",
-            "Content-Type": _CONTENT_TYPE,
-            "Content-MD5": base64.b64encode(
-                hashlib.md5(data, usedforsecurity=False).digest()
-            ).decode(),
-        }
-        for attempt in range(_CONFLICT_RETRIES + 1):
-            response = self._request("PUT", self._path(key), "", headers, data, deadline)
-            if response.status in (200, 201, 204):
-                return True
-            if response.status == 412:
-                existing = self._get(key, deadline)
-                if existing == data:
-                    return False
-                raise StoreError(
-                    f"s3://{self.bucket}/{key} already exists with different content "
-                    f"({len(existing)} bytes, not the {len(data)} being written); "
-                    "it is left as it is"
-                )
-            if response.status == 409 and attempt < _CONFLICT_RETRIES:
-                code, _ = _error_code(response.body)
-                if code in ("ConditionalRequestConflict", "OperationAborted", ""):
-                    time.sleep(0.05 * (attempt + 1))
-                    continue
-            self._fail(response, f"s3://{self.bucket}/{key}", "write", "s3:PutObject")
+        attempts = Attempts(self.timeout)
+        if self._create(key, data, attempts):
+            return True
+        # Refused: the key exists. An earlier attempt (this call's own, whose answer was lost
+        # or was an error, or another process's) may have written these very bytes.
+        existing = self._get(key, attempts)
+        if existing == data:
+            return False
+        raise StoreError(
+            f"s3://{self.bucket}/{key} already exists with different content "
+            f"({len(existing)} bytes, not the {len(data)} being written); "
+            "it is left as it is"
+        )
+
+    def create(self, key: str, data: bytes) -> bool:
+        """One create-only write: True when created, False when the server refused it because
+        the key exists (412). For `audit doctor`'s probe."""
+        return self._create(key, data, Attempts(self.timeout))
+
+    def delete(self, key: str) -> bool:
+        """Delete `key`; False when the server refuses (no s3:DeleteObject, object lock)."""
+        attempts = Attempts(self.timeout)
+        response = self._request("DELETE", self._path(key), "", {}, b"", attempts)
+        if response.status in (200, 204):
+            return True
+        if response.status in (403, 405) or _error_code(response.body)[0] in (
+            "AccessDenied",
+            "MethodNotAllowed",
+            "InvalidRequest",
+        ):
+            return False
+        self._fail(response, f"s3://{self.bucket}/{key}", "delete", "s3:DeleteObject", attempts)
         raise AssertionError("unreachable")
 
     def get(self, key: str) -> bytes:
-        return self._get(key, time.monotonic() + 2 * self.timeout)
+        return self._get(key, Attempts(self.timeout))
 
     def list(
         self, prefix: str, *, delimiter: str | None = None
@@ -190,10 +217,10 @@ class S3Objects:
                 query["continuation-token"] = token
             query_string = urlencode(sorted(query.items()), quote_via=quote, safe="-_.~")
             # Each page has its own deadline: a long listing is many quick answers.
-            deadline = time.monotonic() + 2 * self.timeout
-            response = self._request("GET", self._base_path or "/", query_string, {}, b"", deadline)
+            attempts = Attempts(self.timeout)
+            response = self._request("GET", self._base_path or "/", query_string, {}, b"", attempts)
             if response.status != 200:
-                self._fail(response, what, "list", "s3:ListBucket")
+                self._fail(response, what, "list", "s3:ListBucket", attempts)
             try:
                 truncated, token = _parse_listing(response.body, objects, prefixes)
             except (ElementTree.ParseError, ValueError, TypeError):
@@ -215,11 +242,27 @@ class S3Objects:
 
     # -- requests -------------------------------------------------------------------------
 
-    def _get(self, key: str, deadline: float) -> bytes:
-        response = self._request("GET", self._path(key), "", {}, b"", deadline)
+    def _create(self, key: str, data: bytes, attempts: Attempts) -> bool:
+        headers = {
+            "If-None-Match": "*",
+            "Content-Type": _CONTENT_TYPE,
+            "Content-MD5": base64.b64encode(
+                hashlib.md5(data, usedforsecurity=False).digest()
+            ).decode(),
+        }
+        response = self._request("PUT", self._path(key), "", headers, data, attempts)
+        if response.status in (200, 201, 204):
+            return True
+        if response.status == 412:
+            return False
+        self._fail(response, f"s3://{self.bucket}/{key}", "write", "s3:PutObject", attempts)
+        raise AssertionError("unreachable")
+
+    def _get(self, key: str, attempts: Attempts) -> bytes:
+        response = self._request("GET", self._path(key), "", {}, b"", attempts)
         if response.status == 200:
             return response.body
-        self._fail(response, f"s3://{self.bucket}/{key}", "read", "s3:GetObject")
+        self._fail(response, f"s3://{self.bucket}/{key}", "read", "s3:GetObject", attempts)
         raise AssertionError("unreachable")
 
     def _path(self, key: str) -> str:
@@ -281,27 +324,35 @@ class S3Objects:
             self._local.connection = None
 
     def _request(
-        self, method: str, path: str, query: str, headers: dict, body: bytes, deadline: float
+        self, method: str, path: str, query: str, headers: dict, body: bytes, attempts: Attempts
     ) -> _Response:
+        """The answer to the request: the first that is not transient, or the last one when
+        the attempts or the deadline ran out. StoreError when no answer came at all."""
         signed = self._sign(method, path, query, headers, body)
         target = f"{path}?{query}" if query else path
-        for attempt in (1, 2):
+        stale_retried = False
+        while True:
             connection = self._connection()
             reused = connection.sock is not None
             try:
-                return self._exchange(connection, method, target, signed, body, deadline)
+                response = self._exchange(
+                    connection, method, target, signed, body, attempts.deadline
+                )
             except _DROPPED as error:
                 self._drop_connection()
-                if reused and attempt == 1 and time.monotonic() < deadline:
-                    continue  # the server closed an idle keep-alive connection
+                if reused and not stale_retried and attempts.remaining() > 0:
+                    stale_retried = True  # the server closed an idle keep-alive connection
+                    continue
+                if attempts.pause():
+                    continue
                 raise StoreError(
                     f"cannot reach {self.origin}: the connection was closed "
-                    f"({_one_line(str(error)) or type(error).__name__})"
+                    f"({_one_line(str(error)) or type(error).__name__}){attempts.note()}"
                 ) from None
             except TimeoutError:
                 self._drop_connection()
                 raise StoreError(
-                    f"{self.origin} did not answer within {self.timeout:g} s"
+                    f"{self.origin} did not answer within {self.timeout:g} s{attempts.note()}"
                 ) from None
             except socket.gaierror as error:
                 self._drop_connection()
@@ -321,7 +372,9 @@ class S3Objects:
                 self._drop_connection()
                 reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
                 raise StoreError(f"cannot reach {self.origin}: {_one_line(reason)}") from None
-        raise AssertionError("unreachable")
+            if response.transient() and attempts.pause():
+                continue
+            return response
 
     def _exchange(
         self,
@@ -359,21 +412,29 @@ class S3Objects:
 
     # -- errors ---------------------------------------------------------------------------
 
-    def _bucket_is_missing(self) -> bool:
+    def _bucket_is_missing(self, attempts: Attempts) -> bool:
         """Whether the bucket is missing: some servers (SeaweedFS, and S3 itself for some
         policies) answer a write to a missing bucket with AccessDenied, a listing with
-        NoSuchBucket."""
+        NoSuchBucket. Asked within what is left of the call's deadline."""
+        if attempts.remaining() <= 0:
+            return False
         try:
-            deadline = time.monotonic() + self.timeout
             probe = self._request(
-                "GET", self._base_path or "/", "list-type=2&max-keys=1", {}, b"", deadline
+                "GET", self._base_path or "/", "list-type=2&max-keys=1", {}, b"", attempts
             )
         except StoreError:
             return False
         return _error_code(probe.body)[0] == "NoSuchBucket"
 
-    def _fail(self, response: _Response, what: str, doing: str, action: str) -> None:
+    def _fail(
+        self, response: _Response, what: str, doing: str, action: str, attempts: Attempts
+    ) -> None:
         """Raise the StoreError for an S3 error answer."""
+        raise StoreError(self._failure(response, what, doing, action, attempts) + attempts.note())
+
+    def _failure(
+        self, response: _Response, what: str, doing: str, action: str, attempts: Attempts
+    ) -> str:
         code, message = _error_code(response.body)
         bucket_region = response.headers.get("x-amz-bucket-region")
         if (
@@ -381,37 +442,35 @@ class S3Objects:
             and bucket_region != self.region
             and (code in _REGION_CODES or response.status in (301, 307, 400))
         ):
-            raise StoreError(
+            return (
                 f"s3://{self.bucket} is in region {bucket_region}, not {self.region}: "
                 f"add ?region={bucket_region} to the log location"
             )
         if code == "NoSuchBucket":
-            raise StoreError(f"bucket '{self.bucket}' does not exist at {self.origin}")
+            return f"bucket '{self.bucket}' does not exist at {self.origin}"
         if code == "NoSuchKey" or (response.status == 404 and not code and doing == "read"):
-            raise StoreError(f"{what} does not exist")
+            return f"{what} does not exist"
         if code in _CREDENTIAL_CODES:
-            raise StoreError(
+            return (
                 f"the S3 credentials were refused: {_CREDENTIAL_CODES[code]} ({code}); "
                 "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS profile"
             )
         if code == "AccessDenied" or (response.status == 403 and not code):
-            if doing == "write" and self._bucket_is_missing():
-                raise StoreError(f"bucket '{self.bucket}' does not exist at {self.origin}")
+            if doing == "write" and self._bucket_is_missing(attempts):
+                return f"bucket '{self.bucket}' does not exist at {self.origin}"
             hint = " (a missing key reads as access denied without s3:ListBucket)"
-            raise StoreError(
+            return (
                 f"access denied to {what}: check the IAM policy (and bucket policy) allows "
                 f"{action} for these credentials" + (hint if doing == "read" else "")
             )
         if code in _REGION_CODES or response.status in (301, 307):
-            raise StoreError(
+            return (
                 f"s3://{self.bucket} is not in region {self.region}: add ?region=REGION "
                 "(the bucket's region) to the log location"
             )
         if code:
-            raise StoreError(
-                f"cannot {doing} {what}: S3 said {code}: {_one_line(message) or response.reason}"
-            )
-        raise StoreError(
+            return f"cannot {doing} {what}: S3 said {code}: {_one_line(message) or response.reason}"
+        return (
             f"cannot {doing} {what}: {self.origin} answered HTTP {response.status} "
             f"{_one_line(response.reason)}"
         )

@@ -17,16 +17,20 @@ def log_location(current: Settings | None = None) -> str:
     return (current or settings()).log or default_log_folder()
 
 
-def open_location(location: str) -> ReadableStore:
-    """The readable store for a log location: a local folder, or a bucket or container."""
+def open_location(location: str, *, timeout: float | None = None) -> ReadableStore:
+    """The readable store for a log location: a local folder, or a bucket or container (each
+    request given `timeout` seconds, retries included; default: remote_timeout)."""
     if is_remote(location):
         from pulumi_audited.store.remote_read import RemoteReader
 
-        return RemoteReader(location)
+        if timeout is None:
+            timeout = settings().remote_timeout
+        return RemoteReader(location, timeout=timeout)
     from pulumi_audited.store.local_read import open_reader
 
     return open_reader(location)
 
 
 def open_log() -> ReadableStore:
-    return open_location(log_location())
+    current = settings()
+    return open_location(log_location(current), timeout=current.remote_timeout)

@@ -26,7 +26,7 @@ def _remote_summary(location: str) -> dict:
 
     summary: dict = {"location": location, "remote": True}
     try:
-        days = RemoteReader(location).days()
+        days = RemoteReader(location, timeout=settings().remote_timeout).days()
     except StoreError as error:
         summary.update(exists=False, error=str(error))
         return summary
