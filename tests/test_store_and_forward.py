@@ -441,3 +441,47 @@ def test_credentials_in_the_url_are_refused_without_being_repeated(sandbox: Sand
     assert "credentials do not belong in the URL" in result.stderr
     assert secret not in result.stderr
     assert sandbox.standin_events() == []
+
+
+# Runs of every length: the shipper starts 0.25 s into a run, so the length decides what the
+# shim knows about the store when pulumi ends.
+DURATIONS = ("0", "0.1", "0.3", "0.35", "0.4", "0.45", "0.6", "1")
+
+
+def _unreachable(sandbox: Sandbox, seaweedfs: SeaweedFS, bucket: str) -> None:
+    sandbox.env.update(remote_env(seaweedfs, bucket))
+    sandbox.env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.mark.parametrize("duration", DURATIONS)
+def test_a_first_run_of_any_length_says_its_records_wait(
+    tmp_path: Path, seaweedfs: SeaweedFS, s3_bucket: str, duration: str
+) -> None:
+    sandbox = Sandbox(tmp_path / "machine")
+    _unreachable(sandbox, seaweedfs, s3_bucket)
+    result = run(sandbox, "preview", env={"FAKE_PULUMI_DURATION": duration})
+    assert result.returncode == 0
+    line = only_warning(result.stderr)
+    assert "2 audit record(s) wait" in line and "connection refused" in line, line
+
+
+def test_every_run_against_a_store_that_stays_down_says_so_once(
+    sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: str
+) -> None:
+    _unreachable(sandbox, seaweedfs, s3_bucket)
+    for number, duration in enumerate(DURATIONS * 2, start=1):
+        result = run(sandbox, "preview", env={"FAKE_PULUMI_DURATION": duration})
+        assert result.returncode == 0
+        line = only_warning(result.stderr)
+        assert "connection refused" in line, (duration, line)
+        assert f"{2 * number} audit record(s) wait" in line, (duration, line)
+
+
+def test_runs_of_any_length_say_nothing_when_shipping_works(sandbox: Sandbox, remote) -> None:
+    server, bucket = remote
+    for duration in ("0", "0.3", "0.4", "0", "0.45", "1"):
+        result = run(sandbox, "preview", env={"FAKE_PULUMI_DURATION": duration})
+        assert result.returncode == 0
+        assert shim_lines(result.stderr) == [], (duration, result.stderr)
+    wait_until_drained(sandbox)
+    check_chains(bucket_records(server, bucket))

@@ -303,26 +303,11 @@ class _Recorder:
         # Read first: a shipper started now would overwrite a failure with "starting".
         status = spool.status()
         self.ship_in_background(while_pid=None)
-        wait = self.settings.ship_wait
-        if wait > 0 and status.get("state") == spooling.READY:
-            status = _wait_until_shipped(spool, self.last_spooled, wait)
-        pending = spool.pending()
-        if not pending:
-            return
-        state = status.get("state")
-        reason = None
-        if state == spooling.FAILED:
-            reason = status.get("error") or "the shipper failed"
-        elif state in (spooling.STARTING, spooling.SHIPPING):
-            silent = time.time() - float(status.get("time") or time.time())
-            if silent >= _STUCK_SECONDS:
-                reason = f"{spool.location} has not answered for {silent:.0f} s"
-        if reason is not None:
-            warn(
-                f"{len(pending)} audit record(s) wait in {spool.pending_folder} for "
-                f"{spool.location}: {reason}; they are shipped by the next run or by "
-                "'pulumi-audited audit sync'"
-            )
+        message = spooling.unshipped_warning(
+            spool, self.last_spooled, status, self.settings.ship_wait
+        )
+        if message is not None:
+            warn(message)
 
     def _failed(self, error: Exception, *, note: str | None) -> None:
         """Remember the failure; print it with `note` appended unless `note` is None or the
@@ -352,25 +337,6 @@ def _running(pid: int) -> bool:
 # Records start shipping while pulumi runs once it has run this long; a command that ends
 # sooner ships both records after it, so that a 20 ms Python start-up never competes with it.
 _SHIPPER_DELAY = 0.25
-
-# A shipper silent this long is reported; a healthy one answers within a second.
-_STUCK_SECONDS = 2.0
-
-
-def _wait_until_shipped(spool, name: str, seconds: float) -> dict:
-    """Poll until the pending file `name` is gone, the shipper failed, or `seconds` passed;
-    the shipper's last status."""
-    from pulumi_audited.store.spool import FAILED
-
-    path = os.path.join(spool.pending_folder, name)
-    deadline = time.monotonic() + seconds
-    while True:
-        status = spool.status()
-        if not os.path.exists(path) or status.get("state") == FAILED:
-            return status
-        if time.monotonic() >= deadline:
-            return status
-        time.sleep(0.005)
 
 
 def _where(error: Exception) -> str:

@@ -164,13 +164,21 @@ class _Shipper:
         self.timeout = timeout
         self.while_pid = while_pid
         self.store: ObjectStore | None = None
+        # The failure of the shipper before this one, said on in the status until a record
+        # gets through: "starting" must not read as good news to a shim that ends meanwhile.
+        self.last_error: str | None = None
 
     def ship_until_idle(self) -> bool:
         """Ship what is pending until nothing is and `while_pid` has ended; False on failure
         (said in the status file)."""
         spool = self.spool
         if self.store is None:
-            spool.write_status(STARTING)
+            before = spool.status()
+            if before.get("state") == FAILED:
+                self.last_error = before.get("error") or "the shipper failed"
+            elif before.get("state") in (STARTING, SHIPPING):
+                self.last_error = before.get("last_error")
+            spool.write_status(STARTING, last_error=self.last_error)
         ready_said = False
         while True:
             names = spool.pending()
@@ -192,13 +200,16 @@ class _Shipper:
 
     def _ship(self, names: list[str]) -> str | None:
         spool = self.spool
+
+        def progress() -> None:
+            self.last_error = None
+            spool.write_status(SHIPPING)
+
         try:
             if self.store is None:
                 self.store = open_objects(spool.location, timeout=self.timeout)
-            spool.write_status(SHIPPING)
-            result = ship_pending(
-                spool, self.store, names=names, progress=lambda: spool.write_status(SHIPPING)
-            )
+            spool.write_status(SHIPPING, last_error=self.last_error)
+            result = ship_pending(spool, self.store, names=names, progress=progress)
         except StoreError as error:
             return str(error)
         return result.error

@@ -8,6 +8,8 @@ store has acknowledged them.
         spool.lock          appends (and removals) hold it
         ship.lock           held by the one process shipping this spool
         status              what the last shipper did (JSON), for the shim's one-line report
+        moved               where `audit sync --to` moved records that could not go to
+                            `location` (JSON lines, one per move)
 
 The spool is also the writer's hash chain: each record gets `writer`, the next `seq` and `prev`
 while the append lock is held, so one machine's records form one chain in the shared store
@@ -40,6 +42,9 @@ SHIPPING = "shipping"  # a request is under way
 READY = "ready"  # everything shipped; waiting for more while the shim that started it runs
 FAILED = "failed"  # gave up; `error` says why
 DONE = "done"  # everything shipped; exited
+
+# A shipper silent this long is reported; a healthy one answers within a second.
+_STUCK_SECONDS = 2.0
 
 
 def spool_root() -> str:
@@ -190,13 +195,95 @@ class Spool:
             return {}
         return value if isinstance(value, dict) else {}
 
-    def write_status(self, state: str, error: str | None = None) -> None:
+    def write_status(
+        self, state: str, error: str | None = None, *, last_error: str | None = None
+    ) -> None:
+        """`error`: why a shipper gave up (FAILED). `last_error`: why the one before gave up,
+        while a new one tries again and nothing has been acknowledged yet."""
         status = {"state": state, "pid": os.getpid(), "time": time.time(), "error": error}
+        if last_error:
+            status["last_error"] = last_error
         try:
             data = fastjson.dumps(status).encode()
             paths.replace_file(os.path.join(self.folder, _STATUS), data)
         except OSError:
             pass  # the status only feeds a warning; shipping goes on without it
+
+
+def unshipped_warning(spool: Spool, name: str, status: dict, ship_wait: float) -> str | None:
+    """What the shim says, after pulumi, when records are left in the spool and something
+    says they are stuck; None otherwise. `name` is the run's last record, `status` the
+    shipper's status read before the shim nudged a shipper. Waits up to `ship_wait` for a
+    verdict when a shipper is at work and no failure is known."""
+    waited = 0.0
+    if ship_wait > 0 and _worth_waiting(status):
+        status = _wait_until_shipped(spool, name, ship_wait)
+        if os.path.exists(os.path.join(spool.pending_folder, name)):
+            waited = ship_wait
+    pending = spool.pending()
+    if not pending:
+        return None
+    reason = _unshipped_reason(status, spool.location, waited)
+    if reason is None:
+        return None
+    return (
+        f"{len(pending)} audit record(s) wait in {spool.pending_folder} for {spool.location}: "
+        f"{reason}; they are shipped by the next run or by 'pulumi-audited audit sync'"
+    )
+
+
+def _worth_waiting(status: dict) -> bool:
+    """Whether a shipper is at work and no failure is known (or none ever ran for this spool,
+    so nothing is known). After a success a short run does not wait: the store worked a
+    moment ago, and the shipper started after pulumi needs longer than the run took."""
+    if not status:
+        return True
+    state = status.get("state")
+    if state == READY:
+        return True
+    return (
+        state in (STARTING, SHIPPING)
+        and not status.get("last_error")
+        and _silent(status) < _STUCK_SECONDS
+    )
+
+
+def _unshipped_reason(status: dict, location: str, waited: float) -> str | None:
+    state = status.get("state")
+    if state == FAILED:
+        return status.get("error") or "the shipper failed"
+    if status.get("last_error"):  # tried again after a failure; nothing got through yet
+        return status["last_error"]
+    if state in (STARTING, SHIPPING) or (not status and waited):
+        silent = _silent(status)
+        if silent >= _STUCK_SECONDS:
+            return f"{location} has not answered for {silent:.0f} s"
+        if waited:
+            return f"{location} did not acknowledge them within {waited:g} s"
+    return None
+
+
+def _wait_until_shipped(spool: Spool, name: str, seconds: float) -> dict:
+    """Poll until the pending file `name` is gone, the shipper failed, or `seconds` passed;
+    the shipper's last status."""
+    path = os.path.join(spool.pending_folder, name)
+    deadline = time.monotonic() + seconds
+    while True:
+        status = spool.status()
+        if not os.path.exists(path) or status.get("state") == FAILED:
+            return status
+        if time.monotonic() >= deadline:
+            return status
+        time.sleep(0.005)
+
+
+def _silent(status: dict) -> float:
+    """Seconds since the shipper last wrote its status."""
+    now = time.time()
+    try:
+        return now - float(status.get("time") or now)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def pid_alive(pid: int | None) -> bool:
