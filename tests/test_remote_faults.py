@@ -16,11 +16,10 @@ import pytest
 from conftest import Sandbox
 from faulty_proxy import Fault, FaultyProxy
 from remote_logs import WRITERS, chained_lines, synthetic_records, upload
-from servers import AZURE_ACCOUNT, AZURE_KEY, HangingServer
+from remote_stores import Store, fresh_store
+from servers import HangingServer
 from test_store_and_forward import (
-    bucket_records,
     check_chains,
-    container_records,
     pending_files,
     shim_lines,
     wait_until_drained,
@@ -67,49 +66,9 @@ AZURE_FAULTS = [
 ]
 
 
-class Store:
-    """A fresh bucket or container on the session's server, and what a user sets to use it
-    directly or through a proxy."""
-
-    def __init__(self, scheme: str, server, container: str) -> None:
-        self.scheme = scheme
-        self.server = server
-        self.container = container
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    def env(self, endpoint: str | None = None) -> dict[str, str]:
-        """The environment naming the log, its store reached at `endpoint` (default: the
-        server itself)."""
-        if self.scheme == "s3":
-            env = self.server.environment()
-            env["AWS_ENDPOINT_URL"] = endpoint or self.server.endpoint
-            env["PULUMI_AUDITED_LOG"] = f"s3://{self.container}/team"
-            return env
-        base = endpoint or f"http://127.0.0.1:{self.server.port}"
-        return {
-            "AZURE_STORAGE_CONNECTION_STRING": (
-                f"DefaultEndpointsProtocol=http;AccountName={AZURE_ACCOUNT};"
-                f"AccountKey={AZURE_KEY};BlobEndpoint={base}/{AZURE_ACCOUNT};"
-            ),
-            "PULUMI_AUDITED_LOG": f"azblob://{self.container}/team",
-        }
-
-    def records(self) -> list[dict]:
-        if self.scheme == "s3":
-            return bucket_records(self.server, self.container)
-        return container_records(self.server, self.container)
-
-
 @pytest.fixture(params=["s3", "azblob"])
 def store(request) -> Store:
-    if request.param == "s3":
-        server = request.getfixturevalue("seaweedfs")
-        return Store("s3", server, request.getfixturevalue("s3_bucket"))
-    server = request.getfixturevalue("azurite")
-    return Store("azblob", server, request.getfixturevalue("azure_container"))
+    return fresh_store(request, request.param)
 
 
 def _write_log(store: Store, monkeypatch, runs: int = 30) -> list[tuple[dict, bytes]]:

@@ -32,7 +32,7 @@ from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import ContainerClient, ContentSettings, LinearRetry
 
 from pulumi_audited.store import StoreError
-from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
+from pulumi_audited.store.remote import ObjectInfo, RemoteLocation, public_location
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
 
 # Threads that read at once share one connection pool; requests' default keeps 10.
@@ -80,12 +80,6 @@ def _origin(url: str) -> str:
         host = f"[{host}]"
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{host}{port}"
-
-
-def _public(url: str) -> str:
-    """A URL without user, query or fragment (where a SAS token would be)."""
-    parts = urlsplit(url)
-    return _origin(url) + parts.path
 
 
 def _first_line(text: object) -> str:
@@ -146,7 +140,7 @@ class AzureBlobObjects:
             named = fields.get("accountname", "")
             if account and named and account != named:
                 raise StoreError(
-                    f"{self._location_url(location)}: storage_account={account} but "
+                    f"{public_location(location.url)}: storage_account={account} but "
                     f"AZURE_STORAGE_CONNECTION_STRING is for account {named}"
                 )
             key = fields.get("accountkey", "")
@@ -175,7 +169,7 @@ class AzureBlobObjects:
             account = account or os.environ.get("AZURE_STORAGE_ACCOUNT", "").strip()
             if not account:
                 raise StoreError(
-                    f"{self._location_url(location)}: no Azure storage account: set "
+                    f"{public_location(location.url)}: no Azure storage account: set "
                     "AZURE_STORAGE_ACCOUNT or add ?storage_account=NAME to the location"
                 )
             endpoint = endpoint or f"https://{account}.blob.core.windows.net"
@@ -193,21 +187,10 @@ class AzureBlobObjects:
         self.account = account
         self.endpoint = endpoint.split("?", 1)[0].rstrip("/")
         self.origin = _origin(self.endpoint)
-        self.url = self._location_url(location)
+        self.url = public_location(location.url)
         self._credential = credential
         self._client: ContainerClient | None = None
         self._lock = threading.Lock()
-
-    @staticmethod
-    def _location_url(location: RemoteLocation) -> str:
-        url = f"azblob://{location.container}"
-        if location.prefix:
-            url += f"/{location.prefix}"
-        query = [
-            f"{name}={_public(value) if name == 'endpoint' else value}"
-            for name, value in location.parameters.items()
-        ]
-        return url + ("?" + "&".join(query) if query else "")
 
     def _shared_key(self, account: str, key: str, source: str) -> dict[str, str]:
         self._secrets.append(key)

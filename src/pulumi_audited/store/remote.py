@@ -7,9 +7,10 @@ calls, so S3 and Azure Blob differ only in their modules.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from pulumi_audited.store import StoreError
 
@@ -20,6 +21,10 @@ _KNOWN_PARAMETERS = {
     "azblob": {"storage_account", "account", "endpoint"},
 }
 _EXTRAS = {"s3": ("s3", "boto3"), "azblob": ("azure", "azure-storage-blob")}
+# What an unknown parameter's name may look like to be repeated in a message: a typo of a
+# parameter ("regoin"), not a token pasted where a name goes.
+_SHOWABLE_NAME = re.compile(r"[a-z][a-z_]{0,23}")
+_HIDDEN = "***"
 
 
 class ObjectInfo(NamedTuple):
@@ -45,6 +50,11 @@ class ObjectStore(Protocol):
         self, prefix: str, *, delimiter: str | None = None
     ) -> tuple[list[ObjectInfo], list[str]]: ...
 
+    # Two more, for `audit doctor`'s probe only. `create`: one create-only write, True when
+    # created, False when refused because the key exists. `delete`: False when refused.
+    # def create(self, key: str, data: bytes) -> bool: ...
+    # def delete(self, key: str) -> bool: ...
+
 
 @dataclass
 class RemoteLocation:
@@ -60,7 +70,7 @@ def parse_location(location: str) -> RemoteLocation:
     parts = urlsplit(location)
     scheme = parts.scheme
     if scheme not in REMOTE_SCHEMES:
-        raise StoreError(f"unsupported log location {location!r}")
+        raise StoreError(f"unsupported log location {public_location(location)!r}")
     if not parts.netloc:
         raise StoreError(f"log location {location!r} names no bucket or container")
     if "@" in parts.netloc:
@@ -73,7 +83,8 @@ def parse_location(location: str) -> RemoteLocation:
         if name not in _KNOWN_PARAMETERS[scheme]:
             known = ", ".join(sorted(_KNOWN_PARAMETERS[scheme]))
             shown = f"{scheme}://{parts.netloc}{parts.path}"  # a stray token stays unsaid
-            raise StoreError(f"log location {shown}: unknown parameter {name!r} (known: {known})")
+            what = f"parameter {name!r}" if _SHOWABLE_NAME.fullmatch(name) else "a parameter"
+            raise StoreError(f"log location {shown}: unknown {what} (known: {known})")
         parameters[name] = value
     return RemoteLocation(
         scheme=scheme,
@@ -82,6 +93,39 @@ def parse_location(location: str) -> RemoteLocation:
         parameters=parameters,
         url=location,
     )
+
+
+def public_location(location: str) -> str:
+    """A remote log location as it may be shown and stored (in the spool, in messages): the
+    parameters this tool reads with their values, an endpoint without user, password, query
+    or fragment, and any other parameter without its value, which may be a secret pasted by
+    mistake. Equivalent to `location` wherever `location` can be used."""
+    parts = urlsplit(location)
+    scheme = parts.scheme
+    known = _KNOWN_PARAMETERS.get(scheme, set())
+    url = f"{scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+    prefix = parts.path.strip("/")
+    if prefix:
+        url += f"/{prefix}"
+    shown = []
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name in known:
+            if name == "endpoint":
+                value = public_endpoint(value)
+            shown.append(f"{quote(name, safe='')}={quote(value, safe=':/')}")
+        elif _SHOWABLE_NAME.fullmatch(name):
+            shown.append(f"{name}={_HIDDEN}")
+        else:
+            shown.append(_HIDDEN)
+    return url + ("?" + "&".join(shown) if shown else "")
+
+
+def public_endpoint(endpoint: str) -> str:
+    """`scheme://host:port/path` of an endpoint URL: no user, password, query or fragment."""
+    scheme, separator, rest = endpoint.rpartition("://")
+    rest = rest.split("#", 1)[0].split("?", 1)[0]
+    host, slash, path = rest.partition("/")
+    return f"{scheme}{separator}{host.rsplit('@', 1)[-1]}{slash}{path}"
 
 
 def open_objects(location: str, *, timeout: float = 10.0) -> ObjectStore:

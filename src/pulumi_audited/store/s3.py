@@ -28,7 +28,7 @@ import botocore.exceptions
 import botocore.session
 
 from pulumi_audited.store import StoreError
-from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
+from pulumi_audited.store.remote import ObjectInfo, RemoteLocation, public_location
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
 
 DEFAULT_REGION = "us-east-1"
@@ -108,7 +108,7 @@ class S3Objects:
         parameters = location.parameters
         self.bucket = location.container
         self.timeout = float(timeout)
-        self.url = _public_url(location)
+        self.url = public_location(location.url)
         profile = parameters.get("profile") or None
         try:
             self._session = botocore.session.Session(profile=profile)
@@ -541,16 +541,3 @@ def _configured_endpoint() -> str | None:
     if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
         return None
     return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
-
-
-def _public_url(location: RemoteLocation) -> str:
-    """`s3://bucket/prefix` with its parameters, an endpoint's user:password@ taken out."""
-    url = f"s3://{location.container}/{location.prefix}".rstrip("/")
-    parameters = dict(location.parameters)
-    endpoint = parameters.get("endpoint")
-    if endpoint and "@" in endpoint:
-        scheme, _, rest = endpoint.rpartition("://")
-        parameters["endpoint"] = (f"{scheme}://" if scheme else "") + rest.rsplit("@", 1)[-1]
-    if parameters:
-        url += "?" + "&".join(f"{name}={value}" for name, value in parameters.items())
-    return url

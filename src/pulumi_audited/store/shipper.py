@@ -50,15 +50,18 @@ def ship_pending(
     *,
     names: list[str] | None = None,
     progress: Callable[[], None] | None = None,
+    prefix: str | None = None,
 ) -> ShipResult:
     """Ship `names` (default: everything pending), oldest first, in parallel; stop at the first
-    failure, leaving what was not acknowledged in the spool."""
+    failure, leaving what was not acknowledged in the spool. `prefix`: the log's prefix in
+    `store`, when that is not the spool's own log (`audit sync --to`)."""
     result = ShipResult()
     todo = spool.pending() if names is None else names
     acknowledged: list[str] = []
     failure: list[str] = []
     lock = threading.Lock()
-    prefix = parse_location(spool.location).prefix
+    if prefix is None:
+        prefix = parse_location(spool.location).prefix
 
     def ship(name: str) -> None:
         if failure:
@@ -128,7 +131,8 @@ def ship_with_deadline(spool: Spool, name: str, timeout: float) -> str | None:
 # The detached shipper
 
 
-def _try_lock(path: str) -> int | None:
+def try_lock(path: str) -> int | None:
+    """A file descriptor holding the lock at `path`, or None when someone else holds it."""
     import fcntl
 
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -145,7 +149,7 @@ def run_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None) -
     shipper = _Shipper(spool, timeout, while_pid)
     lock_path = os.path.join(spool.folder, SHIP_LOCK)
     while True:
-        fd = _try_lock(lock_path)
+        fd = try_lock(lock_path)
         if fd is None:
             return 0  # another shipper has it, and rescans after it lets go
         try:

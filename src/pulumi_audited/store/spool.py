@@ -35,6 +35,7 @@ _LOCATION = "location"
 _APPEND_LOCK = "spool.lock"
 SHIP_LOCK = "ship.lock"
 _STATUS = "status"
+MOVED = "moved"
 
 # Shipper states, as written to `status`.
 STARTING = "starting"  # loading the cloud SDK, opening the store
@@ -55,12 +56,33 @@ def spool_folder(location: str) -> str:
     return os.path.join(spool_root(), line_hash(location.encode())[:16])
 
 
+def existing_spools() -> list["Spool"]:
+    """Every spool of this user, by folder name (sync and doctor read them all)."""
+    root = spool_root()
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        try:
+            found.append(Spool.open_folder(os.path.join(root, name)))
+        except StoreError:
+            continue  # not a spool (a stray file, or a folder being created)
+    return found
+
+
 class Spool:
     def __init__(self, folder: str, location: str, *, lock_timeout: float = 10.0) -> None:
         self.folder = folder
         self.location = location
         self.lock_timeout = lock_timeout
         self.pending_folder = os.path.join(folder, PENDING)
+
+    @property
+    def name(self) -> str:
+        """The folder's name: how `audit sync --from` names a spool."""
+        return os.path.basename(self.folder)
 
     @classmethod
     def for_location(cls, location: str, *, lock_timeout: float = 10.0) -> "Spool":
@@ -115,7 +137,12 @@ class Spool:
         os.chmod(self.folder, 0o700)
         location_file = os.path.join(self.folder, _LOCATION)
         if not os.path.exists(location_file):
-            paths.replace_file(location_file, self.location.encode() + b"\n", sync=True)
+            # Once per spool, so the import is no cost to a run: the query string's values
+            # that could be secrets are not needed to ship, and not kept.
+            from pulumi_audited.store.remote import public_location
+
+            stored = public_location(self.location)
+            paths.replace_file(location_file, stored.encode() + b"\n", sync=True)
 
     def _lock(self) -> ExclusiveLock:
         return ExclusiveLock(
@@ -223,11 +250,15 @@ def unshipped_warning(spool: Spool, name: str, status: dict, ship_wait: float) -
     pending = spool.pending()
     if not pending:
         return None
-    reason = _unshipped_reason(status, spool.location, waited)
+    reason = _unshipped_reason(status, waited)
     if reason is None:
         return None
+    # Only when there is something to say: the import costs a few ms.
+    from pulumi_audited.store.remote import public_location
+
+    location = public_location(spool.location)
     return (
-        f"{len(pending)} audit record(s) wait in {spool.pending_folder} for {spool.location}: "
+        f"{len(pending)} audit record(s) wait in {spool.pending_folder} for {location}: "
         f"{reason}; they are shipped by the next run or by 'pulumi-audited audit sync'"
     )
 
@@ -248,7 +279,7 @@ def _worth_waiting(status: dict) -> bool:
     )
 
 
-def _unshipped_reason(status: dict, location: str, waited: float) -> str | None:
+def _unshipped_reason(status: dict, waited: float) -> str | None:
     state = status.get("state")
     if state == FAILED:
         return status.get("error") or "the shipper failed"
@@ -257,9 +288,9 @@ def _unshipped_reason(status: dict, location: str, waited: float) -> str | None:
     if state in (STARTING, SHIPPING) or (not status and waited):
         silent = _silent(status)
         if silent >= _STUCK_SECONDS:
-            return f"{location} has not answered for {silent:.0f} s"
+            return f"the store has not answered for {silent:.0f} s"
         if waited:
-            return f"{location} did not acknowledge them within {waited:g} s"
+            return f"the store did not acknowledge them within {waited:g} s"
     return None
 
 

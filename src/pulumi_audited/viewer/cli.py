@@ -41,9 +41,18 @@ def audit() -> None:
 
 def _register() -> None:
     from pulumi_audited.completion import add_completion_commands
-    from pulumi_audited.viewer.commands import config, export, log, show, stats, sync, verify
+    from pulumi_audited.viewer.commands import (
+        config,
+        doctor,
+        export,
+        log,
+        show,
+        stats,
+        sync,
+        verify,
+    )
 
-    for module in (log, show, export, stats, verify, sync, config):
+    for module in (log, show, export, stats, verify, sync, doctor, config):
         audit.add_command(module.command)
     # Completion (`shell-init`, and the hidden command the scripts ask) works from whatever
     # commands and options are registered above, so it comes last.
