@@ -3,7 +3,7 @@
 botocore is used only for what it is good at and slow to redo: finding credentials (env,
 profiles, SSO, instance roles; refreshed when they expire) and SigV4 signing. The HTTP is a
 plain `http.client` keep-alive connection per thread, which fetches small objects about four
-times faster than a boto3 client, and ListObjectsV2 is parsed with ElementTree.
+times faster than a boto3 client, and ListObjectsV2 is parsed with ElementTree (s3_xml.py).
 
 Everything that goes wrong becomes a StoreError of one line a user can act on, without keys,
 signatures or tokens in it.
@@ -30,6 +30,7 @@ import botocore.session
 from pulumi_audited.store import StoreError
 from pulumi_audited.store.remote import ObjectInfo, RemoteLocation, public_location
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
+from pulumi_audited.store.s3_xml import error_code, parse_listing
 
 DEFAULT_REGION = "us-east-1"
 _CONTENT_TYPE = "application/x-ndjson"
@@ -96,7 +97,7 @@ class _Response:
             return True
         if self.status < 400:
             return False
-        code = _error_code(self.body)[0]
+        code = error_code(self.body)[0]
         return code in _TRANSIENT_CODES or (self.status == 409 and not code)
 
 
@@ -190,7 +191,7 @@ class S3Objects:
         response = self._request("DELETE", self._path(key), "", {}, b"", attempts)
         if response.status in (200, 204):
             return True
-        if response.status in (403, 405) or _error_code(response.body)[0] in (
+        if response.status in (403, 405) or error_code(response.body)[0] in (
             "AccessDenied",
             "MethodNotAllowed",
             "InvalidRequest",
@@ -222,7 +223,7 @@ class S3Objects:
             if response.status != 200:
                 self._fail(response, what, "list", "s3:ListBucket", attempts)
             try:
-                truncated, token = _parse_listing(response.body, objects, prefixes)
+                truncated, token = parse_listing(response.body, objects, prefixes)
             except (ElementTree.ParseError, ValueError, TypeError):
                 raise StoreError(
                     f"{what}: the listing from {self.origin} is not valid ListObjectsV2 XML"
@@ -424,7 +425,7 @@ class S3Objects:
             )
         except StoreError:
             return False
-        return _error_code(probe.body)[0] == "NoSuchBucket"
+        return error_code(probe.body)[0] == "NoSuchBucket"
 
     def _fail(
         self, response: _Response, what: str, doing: str, action: str, attempts: Attempts
@@ -435,7 +436,7 @@ class S3Objects:
     def _failure(
         self, response: _Response, what: str, doing: str, action: str, attempts: Attempts
     ) -> str:
-        code, message = _error_code(response.body)
+        code, message = error_code(response.body)
         bucket_region = response.headers.get("x-amz-bucket-region")
         if (
             bucket_region
@@ -474,67 +475,6 @@ class S3Objects:
             f"cannot {doing} {what}: {self.origin} answered HTTP {response.status} "
             f"{_one_line(response.reason)}"
         )
-
-
-def _error_code(body: bytes) -> tuple[str, str]:
-    """`Code` and `Message` of an S3 error document; empty strings when there is none."""
-    if not body or b"<Code>" not in body:
-        return "", ""
-    try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError:
-        return "", ""
-    code = message = ""
-    for child in root.iter():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "Code" and not code:
-            code = (child.text or "").strip()
-        elif tag == "Message" and not message:
-            message = (child.text or "").strip()
-    return code, message
-
-
-def _parse_listing(
-    body: bytes, objects: list[ObjectInfo], prefixes: list[str]
-) -> tuple[bool, str | None]:
-    """Add a ListObjectsV2 page's objects and common prefixes; (IsTruncated, next token)."""
-    root = ElementTree.fromstring(body)
-    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    if root.tag != f"{ns}ListBucketResult":
-        raise ValueError(root.tag)
-    contents, common, key_tag, etag_tag, size_tag, prefix_tag = (
-        f"{ns}Contents",
-        f"{ns}CommonPrefixes",
-        f"{ns}Key",
-        f"{ns}ETag",
-        f"{ns}Size",
-        f"{ns}Prefix",
-    )
-    truncated = False
-    token = None
-    append = objects.append
-    for child in root:
-        tag = child.tag
-        if tag == contents:
-            key = etag = ""
-            size = 0
-            for field in child:
-                if field.tag == key_tag:
-                    key = field.text or ""
-                elif field.tag == etag_tag:
-                    etag = (field.text or "").strip('"')
-                elif field.tag == size_tag:
-                    size = int(field.text or 0)
-            append(ObjectInfo(key, etag, size))
-        elif tag == common:
-            for field in child:
-                if field.tag == prefix_tag and field.text:
-                    prefixes.append(field.text)
-        elif tag == f"{ns}IsTruncated":
-            truncated = (child.text or "").strip().lower() == "true"
-        elif tag == f"{ns}NextContinuationToken":
-            token = child.text
-    return truncated, token
 
 
 def _configured_endpoint() -> str | None:

@@ -168,9 +168,11 @@ class _Shipper:
         self.timeout = timeout
         self.while_pid = while_pid
         self.store: ObjectStore | None = None
-        # The failure of the shipper before this one, said on in the status until a record
-        # gets through: "starting" must not read as good news to a shim that ends meanwhile.
+        # What the shipper before this one found, said on in the status until this one finds
+        # out for itself: "starting" must not read as news, good or bad, to a shim that ends
+        # meanwhile. `last_error`: it gave up; `worked`: the store took records.
         self.last_error: str | None = None
+        self.worked = False
 
     def ship_until_idle(self) -> bool:
         """Ship what is pending until nothing is and `while_pid` has ended; False on failure
@@ -178,11 +180,15 @@ class _Shipper:
         spool = self.spool
         if self.store is None:
             before = spool.status()
-            if before.get("state") == FAILED:
+            state = before.get("state")
+            if state == FAILED:
                 self.last_error = before.get("error") or "the shipper failed"
-            elif before.get("state") in (STARTING, SHIPPING):
+            elif state in (STARTING, SHIPPING):
                 self.last_error = before.get("last_error")
-            spool.write_status(STARTING, last_error=self.last_error)
+                self.worked = bool(before.get("worked"))
+            else:
+                self.worked = state in (READY, DONE)
+            self._say(STARTING)
         ready_said = False
         while True:
             names = spool.pending()
@@ -202,17 +208,20 @@ class _Shipper:
             spool.write_status(DONE)
             return True
 
+    def _say(self, state: str) -> None:
+        self.spool.write_status(state, last_error=self.last_error, worked=self.worked)
+
     def _ship(self, names: list[str]) -> str | None:
         spool = self.spool
 
         def progress() -> None:
-            self.last_error = None
-            spool.write_status(SHIPPING)
+            self.last_error, self.worked = None, True
+            self._say(SHIPPING)
 
         try:
             if self.store is None:
                 self.store = open_objects(spool.location, timeout=self.timeout)
-            spool.write_status(SHIPPING, last_error=self.last_error)
+            self._say(SHIPPING)
             result = ship_pending(spool, self.store, names=names, progress=progress)
         except StoreError as error:
             return str(error)

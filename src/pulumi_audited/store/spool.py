@@ -223,13 +223,21 @@ class Spool:
         return value if isinstance(value, dict) else {}
 
     def write_status(
-        self, state: str, error: str | None = None, *, last_error: str | None = None
+        self,
+        state: str,
+        error: str | None = None,
+        *,
+        last_error: str | None = None,
+        worked: bool = False,
     ) -> None:
-        """`error`: why a shipper gave up (FAILED). `last_error`: why the one before gave up,
-        while a new one tries again and nothing has been acknowledged yet."""
+        """`error`: why this shipper gave up (FAILED). While a shipper is starting or shipping,
+        what was known before it got an answer: `last_error`, why the one before gave up;
+        `worked`, that the store took records and nothing failed since."""
         status = {"state": state, "pid": os.getpid(), "time": time.time(), "error": error}
         if last_error:
             status["last_error"] = last_error
+        elif worked:
+            status["worked"] = True
         try:
             data = fastjson.dumps(status).encode()
             paths.replace_file(os.path.join(self.folder, _STATUS), data)
@@ -264,9 +272,10 @@ def unshipped_warning(spool: Spool, name: str, status: dict, ship_wait: float) -
 
 
 def _worth_waiting(status: dict) -> bool:
-    """Whether a shipper is at work and no failure is known (or none ever ran for this spool,
-    so nothing is known). After a success a short run does not wait: the store worked a
-    moment ago, and the shipper started after pulumi needs longer than the run took."""
+    """Whether nothing is known yet about the store (this spool's first shipper is starting,
+    or none ever ran for it), or a ready shipper will ship the end record in a moment. After
+    a success the shim does not wait: the store worked a moment ago, and a shipper started
+    after pulumi ended needs longer than a short run took."""
     if not status:
         return True
     state = status.get("state")
@@ -275,6 +284,7 @@ def _worth_waiting(status: dict) -> bool:
     return (
         state in (STARTING, SHIPPING)
         and not status.get("last_error")
+        and not status.get("worked")
         and _silent(status) < _STUCK_SECONDS
     )
 

@@ -8,6 +8,7 @@ promise (store/probe.py), the verdict remembered in the cache folder.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 import click
@@ -225,7 +226,7 @@ def _report(outcome: _Outcome, here: str | None, as_json: bool) -> None:
     if outcome.moved_to is not None:
         _report_move(outcome)
     elif outcome.stranded:
-        where = escape(here) if here else "LOCATION"
+        where = escape(shlex.quote(here)) if here else "LOCATION"
         click.echo(
             f"  the spool {outcome.name} ({escape(outcome.folder)}) is stranded: its log is not "
             f"this machine's log any more. To ship its records to a log that works, chains "
