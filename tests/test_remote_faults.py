@@ -123,7 +123,7 @@ def test_a_recorded_run_ships_through_errors_and_a_lost_answer(
         result = sandbox.run(
             "up",
             "--yes",
-            env={**store.env(proxy.endpoint), "FAKE_PULUMI_DURATION": "1.5"},
+            env={**store.env(proxy.endpoint), "FAKE_PULUMI_DURATION": "3"},
             text=True,
         )
         assert result.returncode == 0, result.stderr

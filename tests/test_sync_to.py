@@ -138,6 +138,8 @@ def test_a_secret_in_an_old_spools_location_is_never_repeated(
     for output in outputs:
         assert secret not in output, output
     assert "token=***" in outputs[0]
+    # and the spool's own file forgets it
+    assert secret not in (folder / "location").read_text()
 
 
 def test_new_spools_keep_no_secret_from_the_location(

@@ -98,6 +98,21 @@ class Spool:
             raise StoreError(f"{folder} is not a spool: {error.strerror}") from None
         return cls(folder, location)
 
+    def forget_secrets(self) -> None:
+        """Rewrite a `location` file an older version wrote with the whole location: keep the
+        public form, which ships the same (store/remote.py public_location)."""
+        from pulumi_audited.store.remote import public_location
+
+        shown = public_location(self.location)
+        if shown != self.location:
+            try:
+                paths.replace_file(
+                    os.path.join(self.folder, _LOCATION), shown.encode() + b"\n", sync=True
+                )
+            except OSError:
+                return  # shown nowhere but in this user's own folder; sync tries again
+            self.location = shown
+
     # Appending
 
     def append(self, record: dict) -> str:

@@ -90,6 +90,7 @@ def command(
     checked: dict[str, bool | None] = {}
     left_over = False
     for spool in spools:
+        spool.forget_secrets()
         name = spool.name
         outcome = _Outcome(name, spool.folder, public_location(spool.location), None)
         store = _ship_home(spool, seconds, outcome)
