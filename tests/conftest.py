@@ -69,6 +69,8 @@ class Sandbox:
             USER=os.environ.get("USER", "tester"),
             PATH=f"{BIN}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
             XDG_CONFIG_HOME=str(self.root / "xdg-config"),
+            # The machine's site config folder (/etc/xdg/...) must not reach a test.
+            XDG_CONFIG_DIRS=str(self.root / "xdg-site"),
             XDG_DATA_HOME=str(self.root / "xdg-data"),
             XDG_CACHE_HOME=str(self.root / "xdg-cache"),
             PULUMI_HOME=str(self.home / ".pulumi"),

@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
-from urllib.parse import parse_qsl, urlsplit
 
 from pulumi_audited.store import StoreError
+from pulumi_audited.store.location import LocationError, parse_remote
 
-REMOTE_SCHEMES = ("s3", "azblob")
-# Query parameters each scheme understands; anything else is a typo worth an error.
-_KNOWN_PARAMETERS = {
-    "s3": {"region", "endpoint", "profile"},
-    "azblob": {"storage_account", "account", "endpoint"},
-}
 _EXTRAS = {"s3": ("s3", "boto3"), "azblob": ("azure", "azure-storage-blob")}
 
 
@@ -56,30 +50,17 @@ class RemoteLocation:
 
 
 def parse_location(location: str) -> RemoteLocation:
-    """The parts of `s3://bucket/prefix?region=...` or `azblob://container/prefix`."""
-    parts = urlsplit(location)
-    scheme = parts.scheme
-    if scheme not in REMOTE_SCHEMES:
-        raise StoreError(f"unsupported log location {location!r}")
-    if not parts.netloc:
-        raise StoreError(f"log location {location!r} names no bucket or container")
-    if "@" in parts.netloc:
-        raise StoreError(
-            f"log location {scheme}://...: credentials do not belong in the URL; "
-            "use the environment variables or profiles the cloud SDK reads"
-        )
-    parameters: dict[str, str] = {}
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name not in _KNOWN_PARAMETERS[scheme]:
-            known = ", ".join(sorted(_KNOWN_PARAMETERS[scheme]))
-            shown = f"{scheme}://{parts.netloc}{parts.path}"  # a stray token stays unsaid
-            raise StoreError(f"log location {shown}: unknown parameter {name!r} (known: {known})")
-        parameters[name] = value
+    """The parts of `s3://bucket/prefix?region=...` or `azblob://container/prefix`, checked
+    as the configuration checks them (store/location.py)."""
+    try:
+        parsed = parse_remote(location)
+    except LocationError as error:
+        raise StoreError(str(error)) from None
     return RemoteLocation(
-        scheme=scheme,
-        container=parts.netloc,
-        prefix=parts.path.strip("/"),
-        parameters=parameters,
+        scheme=parsed.scheme,
+        container=parsed.container,
+        prefix=parsed.prefix,
+        parameters=parsed.parameters,
         url=location,
     )
 
