@@ -25,15 +25,16 @@ $(AZURITE):
 	touch $@
 
 # The completion tests run the real zsh and fish (bash is already there), and bash with the
-# bash-completion package too. On a fresh Debian machine (CI runs as root, without stdin) they
-# come from apt; nothing is done when they are present.
+# bash-completion package too; the verify tests run the shim under faketime (libfaketime) to
+# step its clock back. On a fresh Debian machine (CI runs as root, without stdin) they come
+# from apt; nothing is done when they are present.
 shells:
-	@missing=""; for shell in zsh fish; do \
-		command -v $$shell >/dev/null 2>&1 || missing="$$missing $$shell"; \
+	@missing=""; for tool in zsh fish faketime; do \
+		command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; \
 	done; \
 	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
 	if [ -n "$$missing" ]; then \
-		echo "installing$$missing for the completion tests"; \
+		echo "installing$$missing for the tests"; \
 		apt-get update -qq </dev/null && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			$$missing </dev/null; \

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -24,6 +25,22 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{SHIM} is missing: install the package into this interpreter's environment first "
             "(make test does)"
         )
+    _take_default_signal_dispositions()
+
+
+# The tests send these signals to the shim and pulumi and expect pulumi's own handling. A job
+# started in the background of a script (`nohup make test &`, some CI runners) inherits SIGINT
+# and SIGQUIT ignored, nohup adds SIGHUP, and an ignored signal stays ignored through exec(2):
+# every process the tests start would inherit it. A handled signal is reset to the default by
+# exec(2), so handling them here gives the processes under test the dispositions of a terminal.
+_SIGNALS_UNDER_TEST = (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM)
+
+
+def _take_default_signal_dispositions() -> None:
+    for number in _SIGNALS_UNDER_TEST:
+        if signal.getsignal(number) is signal.SIG_IGN:
+            handler = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+            signal.signal(number, handler)
 
 
 class Sandbox:
@@ -52,6 +69,8 @@ class Sandbox:
             USER=os.environ.get("USER", "tester"),
             PATH=f"{BIN}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
             XDG_CONFIG_HOME=str(self.root / "xdg-config"),
+            # The machine's site config folder (/etc/xdg/...) must not reach a test.
+            XDG_CONFIG_DIRS=str(self.root / "xdg-site"),
             XDG_DATA_HOME=str(self.root / "xdg-data"),
             XDG_CACHE_HOME=str(self.root / "xdg-cache"),
             PULUMI_HOME=str(self.home / ".pulumi"),

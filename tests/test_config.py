@@ -17,6 +17,36 @@ import pytest
         ("- just\n- a list\n", 1, b"expected a mapping"),
         ("skip: version\n", 1, b"skip must be a list"),
         ("log: ''\n", 1, b"log must be a path or URL"),
+        # A tag the safe loader refuses is a broken file, not an internal error.
+        (
+            "log: /tmp/x\non_failure: !!python/object/apply:os.system [echo]\n",
+            2,
+            b"could not determine a constructor for the tag",
+        ),
+        ("skip: [*nowhere]\n", 1, b"found undefined alias 'nowhere'"),
+        (
+            "log: /tmp/x\non_failure: warn\nlog: /tmp/y\n",
+            3,
+            b"duplicate setting 'log' (first on line 1)",
+        ),
+        ("? [log]\n: /tmp/x\n", 1, b"a setting's name must be a plain word"),
+        # The line of the mistake, not the line where the mapping began.
+        ("log: /tmp/x\n- on_failure: warn\n", 2, b"expected <block end>, but found '-'"),
+        ("log: /tmp/x\nskip: ['version\non_failure: warn\n", 2, b"unexpected end of stream"),
+        # Seconds: finite, and bounded.
+        ("lock_timeout: .nan\n", 1, b"lock_timeout must be more than 0 and at most 300 seconds"),
+        ("remote_timeout: .inf\n", 1, b"remote_timeout must be more than 0 and at most 300"),
+        ("ship_wait: .inf\n", 1, b"ship_wait must be from 0 (never wait) to 300 seconds"),
+        ("ship_wait: -.inf\n", 1, b"ship_wait must be from 0"),
+        ("lock_timeout: 301\n", 1, b"at most 300 seconds, not 301"),
+        ("lock_timeout: 1" + "0" * 400 + "\n", 1, b"at most 300 seconds"),
+        # A remote location that cannot be used.
+        (
+            "log: s3://bucket/pfx?regoin=eu-west-1\n",
+            1,
+            b"unknown parameter 'regoin': did you mean region?",
+        ),
+        ("log: gs://bucket/pfx\n", 1, b"unsupported log location scheme gs://"),
     ],
 )
 def test_a_broken_config_is_refused_naming_file_and_line(sandbox, text, line, fragment):
@@ -60,11 +90,15 @@ def test_team_file_is_found_upward_and_overrides_the_user_file(sandbox):
     user_config.write_text(f"log: {sandbox.root / 'user-log'}\non_failure: warn\n")
     nested = sandbox.project / "sub" / "dir"
     nested.mkdir(parents=True)
-    sandbox.write_config(f"log: {sandbox.root / 'team-log'}\n")
-    env = {"PULUMI_AUDITED_LOG": ""}
-    assert sandbox.run("stack", "ls", env=env, cwd=nested).returncode == 0
-    assert list((sandbox.root / "team-log").glob("*.jsonl"))
-    assert not (sandbox.root / "user-log").exists()
+    sandbox.write_config("on_failure: block\n")
+    blocker = sandbox.root / "a-file"
+    blocker.write_text("not a folder")
+    # The team's block overrides the user's warn (a team file may only make auditing
+    # stricter: test_config_trust.py).
+    env = {"PULUMI_AUDITED_LOG": str(blocker / "log")}
+    result = sandbox.run("stack", "ls", env=env, cwd=nested)
+    assert result.returncode == 125
+    assert sandbox.standin_events() == []
 
 
 def test_environment_overrides_files(sandbox):
@@ -148,3 +182,21 @@ def test_lock_timeout_from_the_environment(sandbox):
     bad = sandbox.run("stack", "ls", env={"PULUMI_AUDITED_LOCK_TIMEOUT": "soon"})
     assert bad.returncode == 125
     assert b"PULUMI_AUDITED_LOCK_TIMEOUT" in bad.stderr
+
+
+def test_a_file_cached_by_an_older_version_is_checked_again(sandbox):
+    """An upgrade must not keep serving a file that an older, laxer parser cached as valid
+    (duplicate settings and non-finite seconds passed before)."""
+    import marshal
+
+    path = sandbox.write_config("lock_timeout: .nan\n")
+    info = path.stat()
+    older_key = (1, info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+    cache = sandbox.root / "xdg-cache" / "pulumi-audited" / "yaml"
+    cache.mkdir(parents=True)
+    name = str(path).replace("%", "%25").replace("/", "%2F") + ".marshal"
+    laxly_parsed = {"lock_timeout": (float("nan"), 1)}
+    (cache / name).write_bytes(marshal.dumps((older_key, str(path), laxly_parsed)))
+    result = sandbox.run("stack", "ls")
+    assert result.returncode == 125
+    assert f"{path}, line 1: lock_timeout must be more than 0".encode() in result.stderr

@@ -22,9 +22,12 @@ def test_environment_variable_wins(sandbox):
 
 
 def test_config_setting_is_used_and_relative_to_the_file(sandbox):
+    """The user's own file may name the binary (a team file may not: test_config_trust.py)."""
     tools = _path_dir(sandbox, "tools")
     os.symlink(STANDIN, tools / "pulumi")
-    sandbox.write_config("pulumi: ../tools/pulumi\n")
+    user_config = sandbox.root / "xdg-config" / "pulumi-audited" / "config.yaml"
+    user_config.parent.mkdir(parents=True)
+    user_config.write_text("pulumi: ../../tools/pulumi\n")
     env = {"PULUMI_AUDITED_PULUMI": ""}
     result = sandbox.run("stack", "ls", env=env)
     assert result.returncode == 0, result.stderr

@@ -40,3 +40,17 @@ def test_a_relative_home_still_gives_absolute_folders(monkeypatch):
     for folder in (paths.user_data_dir(), paths.user_config_dir(), paths.user_cache_dir()):
         assert os.path.isabs(folder)
         assert folder.endswith("/pulumi-audited")
+
+
+@pytest.mark.parametrize(
+    "config_dirs",
+    [None, "", "/etc/site", "/first:/second", "relative:/absolute", ":", "relative-only"],
+)
+def test_site_config_folder_matches_platformdirs(monkeypatch, config_dirs):
+    """The machine-wide file an administrator writes: platformdirs' site config folder."""
+    monkeypatch.delenv("XDG_CONFIG_DIRS", raising=False)
+    if config_dirs is not None:
+        monkeypatch.setenv("XDG_CONFIG_DIRS", config_dirs)
+    assert paths.site_config_dir() == platformdirs.site_config_dir(
+        "pulumi-audited", appauthor=False
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
+from conftest import SHIM, which
 from viewer_logs import all_lines, day_files, write_synthetic
 
 
@@ -220,3 +222,122 @@ def test_a_log_rewritten_wholesale_stays_in_bounded_memory(sandbox, monkeypatch)
     monkeypatch.setattr(chain_walk, "MAX_BREAKS", 5)
     capped = chain_walk.verify(LocalReader(str(sandbox.log_dir)))
     assert not capped.intact and capped.undiagnosed_breaks > 40
+
+
+# --- a clock that steps back across midnight ---------------------------------------------
+# The shim runs under libfaketime, its clock set for each run: yesterday's file gets records
+# written after today's first ones, as NTP stepping the clock back or a VM resumed from a
+# snapshot makes happen.
+
+STEPS = [
+    "2026-11-29 23:59:50",
+    "2026-11-30 00:00:05",
+    "2026-11-29 23:59:57",  # the clock steps back across midnight...
+    "2026-11-29 23:59:58",
+    "2026-11-30 00:00:09",  # ...and is put right
+]
+
+
+def run_at(sandbox, moment: str, *args: str) -> None:
+    env = {**sandbox.env, "TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    result = subprocess.run(
+        [which("faketime"), "-f", f"@{moment}", str(SHIM), *args],
+        env=env,
+        cwd=sandbox.project,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+
+
+@pytest.fixture
+def stepped_log(sandbox):
+    for moment in STEPS:
+        run_at(sandbox, moment, "preview", "-s", "dev")
+    return sandbox, sandbox.log_dir / "2026-11-29.jsonl", sandbox.log_dir / "2026-11-30.jsonl"
+
+
+def test_a_clock_stepped_back_across_midnight_is_a_note_not_tampering(stepped_log):
+    sandbox, yesterday, today = stepped_log
+    for path in (yesterday, today):  # each record in the day file of its own time
+        times = [json.loads(line)["time"] for line in path.read_bytes().splitlines()]
+        assert {stamp[:10] for stamp in times} == {path.stem}
+    assert len(yesterday.read_bytes().splitlines()) == 6
+    stepped_back = yesterday.read_bytes().splitlines()[2]
+    report = json.loads(verify(sandbox, "--json").stdout)
+    assert report["intact"] and report["records"] == 10 and report["findings"] == []
+    (note,) = report["notes"]
+    assert (note["kind"], note["file"], note["line"]) == ("clock-step", str(yesterday), 3)
+    assert note["record_id"] == record_id(stepped_back)
+    assert f"{today}:2" in note["detail"] and "clock went back" in note["detail"]
+    result = verify(sandbox)
+    assert result.returncode == 0
+    text = result.stdout.decode()
+    assert f"{yesterday}:3 (record {record_id(stepped_back)}): note: clock-step: " in text
+    assert text.splitlines()[-1].startswith("intact: 10 records in 2 day files")
+
+
+def forge_between(path, index: int) -> bytes:
+    """A made-up record inserted between two chained lines, before line `index` + 1."""
+    lines = path.read_bytes().split(b"\n")
+    forged = json.loads(lines[index - 1])
+    forged["id"] = forged["id"][:-4] + "beef"
+    line = json.dumps(forged, separators=(",", ":")).encode()
+    rewrite(path, lambda ls: ls.insert(index, line))
+    return line
+
+
+@pytest.mark.parametrize(
+    ("tamper", "kind", "line"),
+    [
+        (lambda yesterday: forge_between(yesterday, 1), "inserted", 2),
+        (lambda yesterday: forge_between(yesterday, 4), "inserted", 5),
+        (lambda yesterday: rewrite(yesterday, lambda ls: ls.pop(3)), "deleted", 4),
+        (
+            lambda yesterday: rewrite(
+                yesterday, lambda ls: ls.__setitem__(2, ls[2].replace(b'"dev"', b'"prod"'))
+            ),
+            "edited",
+            3,
+        ),
+    ],
+    ids=["inserted-before-the-step", "inserted-after-the-step", "deleted", "edited"],
+)
+def test_tampering_next_to_a_clock_step_is_still_caught(stepped_log, tamper, kind, line):
+    sandbox, yesterday, _ = stepped_log
+    tamper(yesterday)
+    (finding,) = findings(sandbox)
+    assert (finding["kind"], finding["file"], finding["line"]) == (kind, str(yesterday), line)
+
+
+def test_the_chain_continues_where_audit_head_says_after_a_writer_died(sandbox):
+    """A writer that died after saying where the chain continues (or while saying it) costs
+    the chain nothing."""
+    for moment in STEPS[:4]:
+        run_at(sandbox, moment, "preview")
+    head = sandbox.log_dir / "audit.head"
+    today = sandbox.log_dir / "2026-11-30.jsonl"
+    with open(head, "ab") as journal:  # died before its record went to today's file
+        journal.write(f"2026-11-30.jsonl {today.stat().st_size} 2026-11-29.jsonl\n".encode())
+    run_at(sandbox, "2026-11-30 00:00:09", "preview")
+    with open(head, "ab") as journal:  # died in the middle of writing this line
+        journal.write(b"2026-11-29.jsonl 12")
+    run_at(sandbox, "2026-11-29 23:59:59", "preview")
+    run_at(sandbox, "2026-11-30 00:00:12", "preview")
+    report = json.loads(verify(sandbox, "--json").stdout)
+    assert report["intact"] and report["records"] == 14, report
+    assert len(report["notes"]) == 2
+
+
+def test_a_record_moved_to_the_next_day_file_is_misplaced(sandbox):
+    """Moving a day's first record to the end of the day before leaves the chain in order;
+    its time still says where it belongs."""
+    write_synthetic(sandbox.log_dir, 60, days=6)
+    files = day_files(sandbox.log_dir)
+    moved = files[3].read_bytes().split(b"\n")[0]
+    rewrite(files[3], lambda ls: ls.pop(0))
+    rewrite(files[2], lambda ls: ls.append(moved))
+    (finding,) = findings(sandbox)
+    assert (finding["kind"], finding["file"]) == ("misplaced", str(files[2]))
+    assert finding["line"] == len(files[2].read_bytes().split(b"\n")) - 1
+    assert finding["record_id"] == record_id(moved)

@@ -331,6 +331,8 @@ def test_config_names_where_each_value_came_from(sandbox):
         "value": str(sandbox.log_dir),
         "source": "environment PULUMI_AUDITED_LOG",
         "variable": "PULUMI_AUDITED_LOG",
+        "origin": "env",
+        "pinned": False,
     }
     assert settings["on_failure"]["value"] == "block"
     assert settings["on_failure"]["source"] == f"file {config_file}:1"
@@ -338,7 +340,7 @@ def test_config_names_where_each_value_came_from(sandbox):
     assert result["files"] == [str(config_file)]
     assert result["log"]["exists"] and result["log"]["day_files"] == 1
     text = audit(sandbox, "config").stdout.decode()
-    assert f"{config_file}:2" in text and str(sandbox.log_dir) in text
+    assert f"{config_file}, line 2" in text and str(sandbox.log_dir) in text
 
 
 def test_config_default_log_location(sandbox):

@@ -1,37 +1,32 @@
-"""Configuration: defaults, then YAML files, then environment variables.
+"""Configuration: defaults, the site, user and team files, then environment variables, under a
+trust model that docs/configuration.md explains.
 
-Files, lowest precedence first:
-1. the user's file, `<user config dir>/config.yaml`;
-2. the team's file, `.pulumi-audited.yaml`, found upward from the working directory (a team
-   commits it next to Pulumi.yaml).
-`PULUMI_AUDITED_CONFIG` names one file that replaces both. A file that cannot be used is
-refused with its path and line: an audit tool must not quietly run with settings nobody chose.
+Lowest precedence first:
+1. the site file, `<site config dir>/config.yaml` (/etc/xdg/pulumi-audited/config.yaml), the
+   machine administrator's; its `pinned:` list names settings that nothing below may change;
+2. the user's file, `<user config dir>/config.yaml`, or the one file PULUMI_AUDITED_CONFIG
+   names (which replaces both the user's and the team's file);
+3. the team's file, `.pulumi-audited.yaml`, found upward from the project. Anyone who can push
+   to the repository writes it, and running `pulumi whoami` in a checkout must not hand them
+   the user's machine or their audit trail: it may only make auditing stricter (see
+   _team_value). What it may not do is ignored with a one-line warning naming the file, line
+   and setting; refusing to run would let one commit stop every teammate's pulumi;
+4. environment variables.
+
+A file or variable that cannot be used at all is refused (ConfigError, exit 125) with its path
+and line: an audit tool must not quietly run with settings nobody chose.
 """
 
 import os
 
-from pulumi_audited import paths, yamlcache
-from pulumi_audited.errors import ShimError
+from pulumi_audited import config_file, paths
+from pulumi_audited.config_values import DEFAULT_SKIP, DEFAULTS, ConfigError, from_environment
+
+__all__ = ["DEFAULTS", "DEFAULT_SKIP", "ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
 
 TEAM_FILE_NAME = ".pulumi-audited.yaml"
 USER_FILE_NAME = "config.yaml"
-
-ON_FAILURE_CHOICES = ("warn", "block")
-
-# Commands that go straight to pulumi without a record unless configured otherwise: they run
-# on every TAB press (`__complete`) or only print help and versions. "help" also stands for
-# -h/--help on any command, and "version" for --version.
-DEFAULT_SKIP = ("version", "help", "gen-completion", "__complete", "__completeNoDesc")
-
-DEFAULTS: dict[str, object] = {
-    "log": None,
-    "on_failure": "warn",
-    "pulumi": None,
-    "skip": list(DEFAULT_SKIP),
-    "lock_timeout": 10.0,
-    "remote_timeout": 10.0,
-    "ship_wait": 2.0,
-}
+SITE_FILE_NAME = "config.yaml"
 
 ENVIRONMENT = {
     "log": "PULUMI_AUDITED_LOG",
@@ -43,20 +38,41 @@ ENVIRONMENT = {
     "ship_wait": "PULUMI_AUDITED_SHIP_WAIT",
 }
 
-_SECONDS = ("lock_timeout", "remote_timeout", "ship_wait")
+# Where a value came from.
+DEFAULT = "default"
+SITE = "site"
+USER = "user"
+CHOSEN = "config"  # the file PULUMI_AUDITED_CONFIG names
+TEAM = "team"
+ENV = "env"
 
-
-class ConfigError(ShimError):
-    """A configuration that cannot be used."""
+# The seconds a team file may choose, least and most: too short gives up on the lock (no
+# record), too long leaves the shim waiting with SIGTERM deferred.
+TEAM_SECONDS = {
+    "lock_timeout": (0.5, 60.0),
+    "remote_timeout": (1.0, 60.0),
+    "ship_wait": (0.0, 10.0),
+}
 
 
 class Settings:
-    __slots__ = ("files", "sources", "values")
+    __slots__ = ("files", "origins", "pinned", "sources", "values", "warnings")
 
-    def __init__(self, values: dict[str, object], sources: dict[str, str], files: list[str]):
+    def __init__(
+        self,
+        values: dict[str, object],
+        sources: dict[str, str],
+        files: list[tuple[str, str]],
+        origins: dict[str, str],
+        pinned: dict[str, str],
+        warnings: list[str],
+    ):
         self.values = values
         self.sources = sources  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
-        self.files = files
+        self.files = files  # (role, path) of each file read, lowest precedence first
+        self.origins = origins  # setting -> DEFAULT, SITE, USER, CHOSEN, TEAM or ENV
+        self.pinned = pinned  # setting -> "<site file>:<line>" of its pin
+        self.warnings = warnings  # values ignored (pinned, or a team file's), one line each
 
     @property
     def log(self) -> str | None:
@@ -92,35 +108,164 @@ class Settings:
 
 
 def load_settings(start_dir: str, environ: os._Environ | dict[str, str]) -> Settings:
-    values = dict(DEFAULTS)
-    values["skip"] = list(DEFAULT_SKIP)
-    sources = dict.fromkeys(DEFAULTS, "default")
+    layers = _Layers()
     files = config_files(start_dir, environ)
-    for path in files:
-        for key, (value, line) in _load_file(path).items():
-            values[key] = value
-            sources[key] = f"{path}:{line}"
+    for role, path in files:
+        loaded = dict(config_file.load(path))
+        pinned = loaded.pop(config_file.PINNED, None)
+        if pinned is not None and role != SITE:
+            raise ConfigError(
+                f"broken config {path}, line {pinned[1]}: only the site file "
+                f"({os.path.join(paths.site_config_dir(), SITE_FILE_NAME)}) can pin settings"
+            )
+        for key, (value, line) in loaded.items():
+            layers.offer(key, value, role, f"{path}:{line}", f"{_LABELS[role]} {path}, line {line}")
+        if pinned is not None:
+            for key in pinned[0]:  # type: ignore[union-attr]
+                layers.pinned[key] = f"{path}:{pinned[1]}"
     for key, variable in ENVIRONMENT.items():
         raw = environ.get(variable)
         if raw:
-            values[key] = _from_environment(key, variable, raw)
-            sources[key] = f"env {variable}"
-    return Settings(values, sources, files)
+            try:
+                value = from_environment(key, raw)
+            except ValueError as error:
+                raise ConfigError(f"{variable}: {error}") from None
+            layers.offer(key, value, ENV, f"env {variable}", variable)
+    return Settings(
+        layers.values, layers.sources, files, layers.origins, layers.pinned, layers.warnings
+    )
 
 
-def config_files(start_dir: str, environ: os._Environ | dict[str, str]) -> list[str]:
+_LABELS = {SITE: "site config", USER: "config", CHOSEN: "config", TEAM: "team config"}
+
+
+class _Layers:
+    """The values in force while the layers are applied, lowest first."""
+
+    def __init__(self) -> None:
+        self.values = dict(DEFAULTS)
+        self.values["skip"] = list(DEFAULT_SKIP)
+        self.sources = dict.fromkeys(DEFAULTS, DEFAULT)
+        self.origins = dict.fromkeys(DEFAULTS, DEFAULT)
+        self.pinned: dict[str, str] = {}
+        self.warnings: list[str] = []
+
+    def offer(self, key: str, value: object, role: str, source: str, where: str) -> None:
+        """Apply one layer's value, unless the setting is pinned or (for a team file) the
+        value would weaken auditing; say so in `warnings` when the value is dropped."""
+        current = self.values[key]
+        if key in self.pinned:
+            if value != current:
+                pin = _at(self.pinned[key])
+                self.warnings.append(
+                    f"{where}: {key} is ignored: it is pinned by site config {pin}"
+                )
+            return
+        if role == TEAM:
+            value, refusal = _team_value(key, value, current, self.origins[key], source)
+            if refusal is not None:
+                self.warnings.append(f"{where}: {refusal}")
+            if value == current:
+                return
+        self.values[key] = value
+        self.sources[key] = source
+        self.origins[key] = role
+
+
+def _team_value(
+    key: str, value: object, current: object, current_origin: str, source: str
+) -> tuple[object, str | None]:
+    """What a team file's `value` for `key` may change of the value in force, and why the rest
+    was refused (None when nothing was)."""
+    if value == current:
+        return current, None
+    if key == "pulumi":
+        return current, (
+            "pulumi is ignored: a team file may not choose the program to run; set it in your "
+            "own config file or PULUMI_AUDITED_PULUMI"
+        )
+    if key == "skip":
+        kept = [item for item in current if item in value]  # type: ignore[union-attr, operator]
+        added = [item for item in value if item not in current]  # type: ignore[union-attr]
+        if not added:
+            return kept, None
+        return kept, (
+            f"skip: {', '.join(map(repr, added))} ignored: a team file may only take commands "
+            "out of the skip list (record more), never add to it"
+        )
+    if key == "on_failure":
+        if current == "block":
+            return (
+                current,
+                "on_failure: warn is ignored: a team file may raise on_failure to block, never "
+                "lower it",
+            )
+        return value, None
+    if key == "log":
+        refusal = _team_log_refusal(value, current_origin, source)  # type: ignore[arg-type]
+        return (current, f"log is ignored: {refusal}") if refusal else (value, None)
+    if key in TEAM_SECONDS:
+        least, most = TEAM_SECONDS[key]
+        if least <= value <= most:  # type: ignore[operator]
+            return value, None
+        return current, (
+            f"{key}: {value:g} is ignored: a team file may set it from {least:g} to {most:g} "
+            "seconds"
+        )
+    return value, None
+
+
+def _team_log_refusal(location: str, current_origin: str, source: str) -> str | None:
+    """Why a team file may not send the records to `location`, or None.
+
+    It may replace the built-in default only: a log that the site, the user or the
+    environment chose stays. A local folder must be one this user can create or write
+    (not /dev/null, not /), outside the folder holding the team file (records in a checkout
+    are one `git add .` from being pushed).
+    """
+    if current_origin != DEFAULT:
+        chooser = "the site config" if current_origin == SITE else "your own config"
+        return f"the log was chosen by {chooser}, and a team file may only replace the default"
+    from pulumi_audited.store import is_remote
+
+    if is_remote(location):
+        return None
+    team_folder = os.path.realpath(os.path.dirname(source.rsplit(":", 1)[0]))
+    target = os.path.realpath(location)
+    if target == team_folder or target.startswith(team_folder.rstrip("/") + "/"):
+        return "a team file may not put the log inside its own folder, where it could be committed"
+    existing = location
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not a folder you can write"
+    return None
+
+
+def _at(source: str) -> str:
+    path, _, line = source.rpartition(":")
+    return f"{path}, line {line}"
+
+
+def config_files(start_dir: str, environ: os._Environ | dict[str, str]) -> list[tuple[str, str]]:
+    """(role, path) of each file to read, lowest precedence first."""
+    found: list[tuple[str, str]] = []
+    site_file = os.path.join(paths.site_config_dir(), SITE_FILE_NAME)
+    if os.path.isfile(site_file):
+        found.append((SITE, site_file))
     explicit = environ.get("PULUMI_AUDITED_CONFIG")
     if explicit:
         if not os.path.isfile(explicit):
             raise ConfigError(f"PULUMI_AUDITED_CONFIG names {explicit}, which is not a file")
-        return [os.path.abspath(explicit)]
-    found = []
+        if os.path.abspath(explicit) != site_file:
+            found.append((CHOSEN, os.path.abspath(explicit)))
+        return found
     user_file = os.path.join(paths.user_config_dir(), USER_FILE_NAME)
-    if os.path.isfile(user_file):
-        found.append(user_file)
+    if os.path.isfile(user_file) and user_file != site_file:
+        found.append((USER, user_file))
     team_file = find_upward(start_dir, TEAM_FILE_NAME)
-    if team_file and team_file not in found:
-        found.append(team_file)
+    if team_file:
+        found.append((TEAM, team_file))
     return found
 
 
@@ -134,111 +279,6 @@ def find_upward(start_dir: str, name: str) -> str | None:
         if parent == directory:
             return None
         directory = parent
-
-
-def _load_file(path: str) -> dict[str, tuple[object, int]]:
-    try:
-        return yamlcache.load(path, parse=_parse_config_text)  # type: ignore[return-value]
-    except yamlcache.YAMLFileError as error:
-        raise ConfigError(f"broken config {error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"broken config {path}: not UTF-8 text") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
-
-
-def _parse_config_text(text: str, path: str) -> dict[str, tuple[object, int]]:
-    """Validated settings from one file: {key: (value, line)}; raises YAMLFileError."""
-    import yaml
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        raise yamlcache.YAMLFileError(path, *yamlcache.describe_yaml_error(error)) from None
-    if root is None:
-        return {}
-    if not isinstance(root, yaml.MappingNode):
-        raise yamlcache.YAMLFileError(
-            path, root.start_mark.line + 1, "expected a mapping of settings"
-        )
-    settings: dict[str, tuple[object, int]] = {}
-    for key_node, value_node in root.value:
-        line = key_node.start_mark.line + 1
-        key = key_node.value
-        if key not in DEFAULTS:
-            known = ", ".join(DEFAULTS)
-            raise yamlcache.YAMLFileError(path, line, f"unknown setting {key!r} (known: {known})")
-        value = yaml.safe_load(yaml.serialize(value_node))
-        try:
-            settings[key] = (_validate(key, value, os.path.dirname(path)), line)
-        except ValueError as error:
-            raise yamlcache.YAMLFileError(
-                path, value_node.start_mark.line + 1, str(error)
-            ) from None
-    return settings
-
-
-def _from_environment(key: str, variable: str, raw: str) -> object:
-    value: object = raw
-    if key == "skip":
-        value = [item.strip() for item in raw.split(",") if item.strip()]
-    elif key in _SECONDS:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ConfigError(f"{variable}: {key} must be a number of seconds") from None
-    try:
-        return _validate(key, value, os.getcwd())
-    except ValueError as error:
-        raise ConfigError(f"{variable}: {error}") from None
-
-
-def _validate(key: str, value: object, base_dir: str) -> object:
-    if key in ("log", "pulumi"):
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"{key} must be a path or URL")
-        if key == "log" and _has_credentials(value):
-            raise ValueError(
-                "log: credentials do not belong in the URL (it is shown and stored); "
-                "use the environment variables or profiles the cloud SDK reads"
-            )
-        return _resolve_location(value, base_dir)
-    if key == "on_failure":
-        if value not in ON_FAILURE_CHOICES:
-            raise ValueError(f"on_failure must be warn or block, not {value!r}")
-        return value
-    if key == "skip":
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError("skip must be a list of command paths such as 'version' or 'stack ls'")
-        return value
-    if key in _SECONDS:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{key} must be a number of seconds")
-        if key == "ship_wait" and value < 0:
-            raise ValueError("ship_wait must be 0 (never wait) or more seconds")
-        if key != "ship_wait" and value <= 0:
-            raise ValueError(f"{key} must be a positive number of seconds")
-        return float(value)
-    raise ValueError(f"unknown setting {key!r}")
-
-
-def _has_credentials(location: str) -> bool:
-    """Whether a remote log URL carries user:password@ before its bucket or container."""
-    if not location.startswith(("s3://", "azblob://")):
-        return False
-    return "@" in location.split("://", 1)[1].split("/", 1)[0]
-
-
-def _resolve_location(value: str, base_dir: str) -> str:
-    """Paths are expanded and made absolute against the file that names them; URLs stay."""
-    if "://" in value and not value.startswith("file://"):
-        return value
-    if value.startswith("file://"):
-        value = value[len("file://") :]
-    value = os.path.expanduser(value)
-    return os.path.normpath(os.path.join(base_dir, value))
 
 
 def default_log_folder() -> str:

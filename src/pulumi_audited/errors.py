@@ -20,9 +20,14 @@ def warn(message: str) -> None:
     """One line on stderr, prefixed, with no control characters that could drive a terminal."""
     import sys
 
+    # Started with stderr closed (`2>&-`), Python sets sys.stderr to None. The message is
+    # dropped then: never written to fd 2, which the log's own files may have taken.
+    stream = sys.stderr
+    if stream is None:
+        return
     text = "".join(ch if ch.isprintable() else "?" for ch in message.replace("\n", " "))
     try:
-        sys.stderr.write(MESSAGE_PREFIX + text + "\n")
-        sys.stderr.flush()
+        stream.write(MESSAGE_PREFIX + text + "\n")
+        stream.flush()
     except (OSError, ValueError):
-        pass  # stderr closed: nothing better to do, and pulumi must still run
+        pass  # stderr gone away (a closed pipe): pulumi must still run, and its status stand

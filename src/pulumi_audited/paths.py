@@ -1,9 +1,10 @@
 """Where pulumi-audited keeps its files: platformdirs' answer, without its import cost.
 
 Importing platformdirs costs about 12 ms here, most of the time the shim may add to a pulumi
-command. On Linux its rules for the three folders the shim needs are short, so they are
-repeated here, and tests/test_paths.py checks them against platformdirs itself. Elsewhere
-platformdirs is asked directly.
+command. On Linux its rules for the four folders the shim needs (the user's data, config and
+cache folders, and the machine's config folder) are short, so they are repeated here, and
+tests/test_paths.py checks them against platformdirs itself. Elsewhere platformdirs is asked
+directly.
 """
 
 import os
@@ -50,6 +51,19 @@ def user_config_dir() -> str:
 
 def user_cache_dir() -> str:
     return _user_dir("cache")
+
+
+def site_config_dir() -> str:
+    """The machine-wide config folder an administrator writes: on Linux the first absolute
+    entry of XDG_CONFIG_DIRS, else /etc/xdg (each with the app's name), as platformdirs says."""
+    if not sys.platform.startswith("linux"):
+        import platformdirs
+
+        return platformdirs.site_config_dir(APP_NAME, appauthor=False)
+    for entry in os.environ.get("XDG_CONFIG_DIRS", "").split(os.pathsep):
+        if os.path.isabs(entry):
+            return os.path.join(entry, APP_NAME)
+    return os.path.join("/etc/xdg", APP_NAME)
 
 
 def ensure_private_dir(path: str) -> str:

@@ -85,6 +85,9 @@ def run(argv: list[str]) -> int:
 
         invocation = parse(argv)
     settings = load_settings(_effective_cwd(invocation and invocation.cwd, environ), environ)
+    if not (quick_key or "").startswith("__complete"):  # a TAB press shows no warning
+        for line in settings.warnings:
+            warn(line)
     source = settings.sources["pulumi"]
     pulumi = find_pulumi(settings.pulumi, _describe_source(source), environ)
     if invocation is None:

@@ -10,7 +10,9 @@ import os
 
 from pulumi_audited import paths
 
-_CACHE_FORMAT = 1
+# Part of every cache key: a new format, or a parser that checks more (the config's refuses
+# duplicate settings and non-finite seconds since 2), makes every cached file parsed again.
+_CACHE_FORMAT = 2
 
 
 class YAMLFileError(Exception):
@@ -75,13 +77,26 @@ def parse_yaml(text: str, path: str) -> object:
 
 
 def describe_yaml_error(error: Exception) -> tuple[int | None, str]:
-    """(line, problem) of a PyYAML error; the line where the broken construct began, when
-    known (an unclosed bracket is only noticed at the end of the file)."""
-    mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+    """(line, problem) of a PyYAML error.
+
+    The line is where the problem was found, except for a construct that may stay open
+    (a flow collection, a quoted scalar, a simple key): there the problem is only noticed
+    lines later, at the next token or the end of the file, and the line where it began is
+    the one to fix. A "while parsing a block mapping" context names the mapping's first line,
+    never the broken one.
+    """
+    context = getattr(error, "context", None)
+    context_mark = getattr(error, "context_mark", None)
+    problem_mark = getattr(error, "problem_mark", None)
+    opened = isinstance(context, str) and any(word in context for word in _OPEN_CONSTRUCTS)
+    mark = context_mark if opened and context_mark is not None else problem_mark
+    mark = mark or context_mark
     line = mark.line + 1 if mark is not None else None
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    context = getattr(error, "context", None)
     return line, f"{problem} ({context})" if context else problem
+
+
+_OPEN_CONSTRUCTS = ("flow", "quoted scalar", "simple key", "block scalar")
 
 
 def _read_cache(cache_file: str) -> tuple | None:

@@ -4,6 +4,8 @@ A store is opened from the log location: a path or `file://` URL here; `s3://` a
 `azblob://` logs are written through the spool (store/spool.py) and read by remote_read.py.
 """
 
+from pulumi_audited.store.location import SCHEMES as REMOTE_SCHEMES
+
 __all__ = ["REMOTE_PREFIXES", "StoreError", "is_remote", "local_folder", "open_store"]
 
 
@@ -13,8 +15,8 @@ class StoreError(Exception):
 
 
 # Log locations kept in a bucket; anything else is a local folder. Deciding this costs no
-# import: the shim asks on every run, and the spool is loaded only for a remote log.
-REMOTE_PREFIXES = ("s3://", "azblob://")
+# heavy import: the shim asks on every run, and the spool is loaded only for a remote log.
+REMOTE_PREFIXES = tuple(f"{scheme}://" for scheme in REMOTE_SCHEMES)
 
 
 def is_remote(location: str) -> bool:

@@ -32,7 +32,8 @@ from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import ContainerClient, ContentSettings, LinearRetry
 
 from pulumi_audited.store import StoreError
-from pulumi_audited.store.remote import ObjectInfo, RemoteLocation, public_location
+from pulumi_audited.store.location import public_location
+from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
 
 # Threads that read at once share one connection pool; requests' default keeps 10.

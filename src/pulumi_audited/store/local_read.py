@@ -1,4 +1,7 @@
-"""Reading the local log: its day files as partitions of a ReadableStore."""
+"""Reading the local log: its day files as partitions of a ReadableStore.
+
+A day file is opened as the writers open it (store/log_folder.py): never through a symbolic
+link, and never waiting on a FIFO, so a file planted in the folder is an error, not a hang."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from collections.abc import Iterator
 from pulumi_audited.store import StoreError, local_folder
 from pulumi_audited.store.chain import split_lines
 from pulumi_audited.store.local import SUFFIX, list_day_files
+from pulumi_audited.store.log_folder import open_regular
 
 
 class DayFile:
@@ -17,18 +21,22 @@ class DayFile:
 
     def read_bytes(self, offset: int = 0) -> bytes:
         try:
-            with open(self.location, "rb") as handle:
+            fd = open_regular(self.location, os.O_RDONLY)
+        except FileNotFoundError:
+            return b""
+        except OSError as error:
+            raise StoreError(f"cannot read {self.location}: {error.strerror}") from None
+        try:
+            with open(fd, "rb") as handle:
                 if offset:
                     handle.seek(offset)
                 return handle.read()
-        except FileNotFoundError:
-            return b""
         except OSError as error:
             raise StoreError(f"cannot read {self.location}: {error.strerror}") from None
 
     def fingerprint(self) -> str:
         try:
-            status = os.stat(self.location)
+            status = os.stat(self.location, follow_symlinks=False)
         except OSError:
             return ""
         return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"

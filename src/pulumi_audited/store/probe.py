@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass
 
 from pulumi_audited import paths
 from pulumi_audited.store import layout
-from pulumi_audited.store.remote import ObjectStore, parse_location, public_location
+from pulumi_audited.store.location import public_location
+from pulumi_audited.store.remote import ObjectStore, parse_location
 
 PROBE_FOLDER = "_probe"
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from pulumi_audited import fastjson
 from pulumi_audited.store import StoreError, is_remote
-from pulumi_audited.store.remote import open_objects, parse_location, public_location
+from pulumi_audited.store.location import public_location
+from pulumi_audited.store.remote import open_objects, parse_location
 from pulumi_audited.store.shipper import ShipResult, ship_pending, try_lock
 from pulumi_audited.store.spool import MOVED, SHIP_LOCK, Spool
 

@@ -27,6 +27,7 @@ from pulumi_audited import fastjson, paths
 from pulumi_audited.store import StoreError
 from pulumi_audited.store.chain import line_hash
 from pulumi_audited.store.local import ExclusiveLock, fsync_folder
+from pulumi_audited.store.location import public_location
 
 PENDING = "pending"
 SUFFIX = ".jsonl"
@@ -100,9 +101,7 @@ class Spool:
 
     def forget_secrets(self) -> None:
         """Rewrite a `location` file an older version wrote with the whole location: keep the
-        public form, which ships the same (store/remote.py public_location)."""
-        from pulumi_audited.store.remote import public_location
-
+        public form, which ships the same (store/location.py public_location)."""
         shown = public_location(self.location)
         if shown != self.location:
             try:
@@ -152,10 +151,7 @@ class Spool:
         os.chmod(self.folder, 0o700)
         location_file = os.path.join(self.folder, _LOCATION)
         if not os.path.exists(location_file):
-            # Once per spool, so the import is no cost to a run: the query string's values
-            # that could be secrets are not needed to ship, and not kept.
-            from pulumi_audited.store.remote import public_location
-
+            # Query-string values that could be secrets are not needed to ship: not kept.
             stored = public_location(self.location)
             paths.replace_file(location_file, stored.encode() + b"\n", sync=True)
 
@@ -276,9 +272,6 @@ def unshipped_warning(spool: Spool, name: str, status: dict, ship_wait: float) -
     reason = _unshipped_reason(status, waited)
     if reason is None:
         return None
-    # Only when there is something to say: the import costs a few ms.
-    from pulumi_audited.store.remote import public_location
-
     location = public_location(spool.location)
     return (
         f"{len(pending)} audit record(s) wait in {spool.pending_folder} for {location}: "

@@ -15,6 +15,13 @@ the kinds apart:
   copy of a record that is elsewhere in the log;
 * reordered: a record points to a record that exists, but elsewhere in the log.
 
+* misplaced: a record in the local log that is not in the day file of its own time, where
+  the writer put it.
+
+Breaks where the writer's clock stepped back across midnight are not tampering: the chain
+follows write order across the day files (store/clock_steps.py tells them apart), and they
+are reported as notes.
+
 A line that is not a record (torn by a crash, or foreign) is damage, reported with its
 place; when the chain runs around it, nothing else was lost.
 """
@@ -28,6 +35,8 @@ from dataclasses import dataclass, field
 
 from pulumi_audited.store.base import Partition, ReadableStore
 from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line
+from pulumi_audited.store.clock_steps import clock_steps
+from pulumi_audited.store.findings import Break, Finding, Place, Report, id_of_line, named
 
 _NULL_TAIL = b',"prev":null}'
 _HASH_KEY = b',"prev":"'
@@ -39,61 +48,6 @@ _PHASE_FIELDS |= {"signal", "signals", "seq"}
 MAX_BREAKS = 10_000
 
 
-@dataclass
-class Place:
-    location: str
-    line: int
-    record_id: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.location}:{self.line}"
-        return f"{where} (record {self.record_id})" if self.record_id else where
-
-
-@dataclass
-class Finding:
-    # edited, deleted, inserted, reordered, corrupt, truncated; in stores of many chains
-    # also unchained (a record without writer/seq) and misplaced (at the wrong key)
-    kind: str
-    place: Place
-    detail: str
-
-    def as_json(self) -> dict:
-        return {
-            "kind": self.kind,
-            "file": self.place.location,
-            "line": self.place.line,
-            "record_id": self.place.record_id,
-            "detail": self.detail,
-        }
-
-
-@dataclass
-class Break:
-    ordinal: int  # the record's position among all records, from 0
-    place: Place
-    prev: str | None
-    expected: str | None
-    own_hash: str
-    line: bytes
-    before: Place | None
-    before_line: bytes | None
-    before_ordinal: int
-    corrupt_between: list[Place] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    records: int = 0
-    partitions: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    undiagnosed_breaks: int = 0
-
-    @property
-    def intact(self) -> bool:
-        return not self.findings and not self.undiagnosed_breaks
-
-
 def _tail_prev(line: bytes) -> tuple[bool, str | None]:
     """(has the canonical shape, prev) from the line's tail, without parsing JSON."""
     if not line.startswith(RECORD_PREFIX):
@@ -103,11 +57,6 @@ def _tail_prev(line: bytes) -> tuple[bool, str | None]:
     if line[-75:-66] == _HASH_KEY and line.endswith(b'"}'):
         return True, line[-66:-2].decode("ascii", "replace")
     return False, None
-
-
-def _record_id(line: bytes) -> str | None:
-    record = parse_record_line(line)
-    return str(record.get("id")) if record and record.get("id") is not None else None
 
 
 def _walk(partitions: list[Partition]) -> Iterator[tuple[Partition, int, bytes, bool]]:
@@ -142,18 +91,34 @@ def _records(partitions: list[Partition], report: Report | None):
         report.records = ordinal
 
 
-def _first_pass(partitions: list[Partition], report: Report) -> tuple[list[Break], list[Place]]:
+def _day_of(line: bytes) -> bytes | None:
+    """The UTC day of the record's `time`, as in its day file's name; None without one."""
+    at = line.find(b'"time":"', 0, 256)  # in the canonical key order, near the start
+    if at >= 0:
+        return line[at + 8 : at + 18]
+    stamp = (parse_record_line(line) or {}).get("time")
+    return stamp[:10].encode() if isinstance(stamp, str) else None
+
+
+def _first_pass(
+    partitions: list[Partition], report: Report, misplaced: list[Place] | None = None
+) -> tuple[list[Break], list[Place], tuple | None]:
+    """The breaks, the corrupt lines, and (ordinal, place, line) of the last record; with
+    `misplaced`, the records found in another day's file go there."""
     breaks: list[Break] = []
     corrupt: list[Place] = []
     since_last: list[Place] = []
     previous_hash: str | None = None
     previous_place: tuple | None = None
     previous_line: bytes | None = None
+    last_ordinal = -1
     for ordinal, where, line, prev, own_hash in _records(partitions, report):
         if ordinal is None:
             corrupt.append(where)
             since_last.append(where)
             continue
+        if misplaced is not None and _day_of(line) not in (where[0].name.encode(), None):
+            misplaced.append(Place(where[0].location, where[1], id_of_line(line)))
         if prev != previous_hash and len(breaks) >= MAX_BREAKS:
             report.undiagnosed_breaks += 1
         elif prev != previous_hash:
@@ -176,7 +141,11 @@ def _first_pass(partitions: list[Partition], report: Report) -> tuple[list[Break
             )
         since_last = []
         previous_hash, previous_place, previous_line = own_hash, where, line
-    return breaks, corrupt
+        last_ordinal = ordinal
+    last = None
+    if previous_place is not None:
+        last = (last_ordinal, Place(previous_place[0].location, previous_place[1]), previous_line)
+    return breaks, corrupt, last
 
 
 @dataclass
@@ -204,7 +173,7 @@ def _second_pass(partitions: list[Partition], breaks: list[Break]) -> _Seen:
             continue
         if own_hash in wanted:
             seen.where.setdefault(own_hash, []).append(
-                (ordinal, Place(where[0].location, where[1], _record_id(line)))
+                (ordinal, Place(where[0].location, where[1], id_of_line(line)))
             )
         if prev in referenced:
             seen.referenced_by.setdefault(prev, []).append(ordinal)
@@ -252,13 +221,16 @@ def _self_inconsistency(record: dict | None, seen: _Seen) -> str | None:
     return None
 
 
-def _named(place: Place | None, line: bytes | None) -> Place | None:
-    if place is None:
-        return None
-    return Place(place.location, place.line, _record_id(line) if line else None)
-
-
-def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Place]) -> None:
+def _diagnose(
+    breaks: list[Break],
+    seen: _Seen,
+    report: Report,
+    corrupt: list[Place],
+    clock: set[int] | None = None,
+) -> None:
+    """Name what happened at each break. The breaks in `clock` are a clock step: they stay
+    context for the others, but what they would say about themselves is not said."""
+    clock = clock or set()
     explained: set[int] = set()
     reported_corrupt: set[tuple[str, int]] = set()
     by_ordinal = {b.ordinal: b for b in breaks}
@@ -267,7 +239,7 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
     reordered: set[int] = set()
     last_ordinal = report.records - 1
     for item in breaks:
-        here = Place(item.place.location, item.place.line, _record_id(item.line))
+        here = Place(item.place.location, item.place.line, id_of_line(item.line))
         copies = [p for o, p in seen.where.get(item.own_hash, []) if o != item.ordinal]
         if copies:
             findings.append(Finding("inserted", here, f"a copy of the record at {copies[0]}"))
@@ -284,12 +256,14 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
             continue  # it points past a record already reported
         if target_ordinal in reordered and between in reordered:
             continue  # it follows records already reported as moved; it did not move
+        says = item.ordinal not in clock  # a clock step says nothing about itself
         if target_ordinal > item.ordinal:
-            findings.append(
-                Finding("reordered", here, f"it follows the record at {target}, written later")
-            )
-            reordered.add(item.ordinal)
-        elif not seen.referenced_by.get(item.own_hash) and item.ordinal != last_ordinal:
+            if says:
+                findings.append(
+                    Finding("reordered", here, f"it follows the record at {target}, written later")
+                )
+                reordered.add(item.ordinal)
+        elif says and not seen.referenced_by.get(item.own_hash) and item.ordinal != last_ordinal:
             findings.append(
                 Finding(
                     "inserted",
@@ -307,13 +281,13 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
             findings.append(
                 Finding(
                     "inserted",
-                    _named(item.before, item.before_line),
+                    named(item.before, item.before_line),
                     f"no record points to it; {here} points past it",
                 )
             )
             inserted.add(between)
             explained.add(between)
-        else:
+        elif says:
             findings.append(
                 Finding(
                     "reordered", here, f"it follows the record at {target}, not the one before it"
@@ -321,9 +295,9 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
             )
             reordered.add(item.ordinal)
     for item in breaks:
-        if item.ordinal in explained:
+        if item.ordinal in explained or item.ordinal in clock:
             continue
-        here = Place(item.place.location, item.place.line, _record_id(item.line))
+        here = Place(item.place.location, item.place.line, id_of_line(item.line))
         if item.expected is None:
             findings.append(
                 Finding(
@@ -346,9 +320,10 @@ def _diagnose(breaks: list[Break], seen: _Seen, report: Report, corrupt: list[Pl
             reported_corrupt.update((p.location, p.line) for p in item.corrupt_between)
             continue
         before_record = parse_record_line(item.before_line) if item.before_line else None
-        before = _named(item.before, item.before_line)
+        before = named(item.before, item.before_line)
         why = _self_inconsistency(before_record, seen)
-        if why is not None and not by_ordinal.get(item.before_ordinal):
+        moved = item.before_ordinal in by_ordinal and item.before_ordinal not in clock
+        if why is not None and not moved:
             findings.append(Finding("edited", before, f"changed after it was written: {why}"))
         else:
             findings.append(
@@ -370,7 +345,7 @@ def _verify_chain(chain: list, report: Report) -> None:
     the hashes say with the sequence numbers: a gap in `seq` is a deletion; a break where
     `seq` runs on is the record before it changed (or this one's `prev`)."""
     sub = Report(partitions=len(chain))
-    breaks, corrupt = _first_pass(chain, sub)
+    breaks, corrupt, _ = _first_pass(chain, sub)
     seen = _second_pass(chain, breaks) if breaks else _Seen()
     _diagnose(breaks, seen, sub, corrupt)
     position = {part.location: index for index, part in enumerate(chain)}
@@ -383,7 +358,7 @@ def _verify_chain(chain: list, report: Report) -> None:
             # The break after it is a gap in seq: a deletion, not an edit of this record.
             index += 1
             line = chain[index].read_bytes().split(b"\n", 1)[0]
-            finding.place = Place(chain[index].location, 1, _record_id(line))
+            finding.place = Place(chain[index].location, 1, id_of_line(line))
             finding.kind = "deleted"
         gap = _gap(seqs, index)
         if gap and finding.kind in ("deleted", "truncated"):
@@ -395,7 +370,7 @@ def _verify_chain(chain: list, report: Report) -> None:
             before = chain[index - 1]
             line = before.read_bytes().split(b"\n", 1)[0]
             finding.kind = "edited"
-            finding.place = Place(before.location, 1, _record_id(line))
+            finding.place = Place(before.location, 1, id_of_line(line))
             finding.detail = (
                 f"changed after it was written: the writer's next record (seq {seqs[index]}) "
                 "points to a hash it no longer has"
@@ -438,7 +413,18 @@ def verify(store: ReadableStore) -> Report:
         return verify_chains(store)
     partitions = store.partitions()
     report = Report(partitions=len(partitions))
-    breaks, corrupt = _first_pass(partitions, report)
+    misplaced: list[Place] = []
+    breaks, corrupt, last = _first_pass(partitions, report, misplaced)
     seen = _second_pass(partitions, breaks) if breaks else _Seen()
-    _diagnose(breaks, seen, report, corrupt)
+    clock: set[int] = set()
+    if breaks and not report.undiagnosed_breaks:
+        clock, report.notes = clock_steps(breaks, seen, last)
+    _diagnose(breaks, seen, report, corrupt, clock)
+    named_already = {(f.place.location, f.place.line) for f in report.findings}
+    for place in misplaced:  # a record goes to the day file of its own time
+        if (place.location, place.line) not in named_already:
+            report.findings.append(
+                Finding("misplaced", place, "its time is not in this day file's day: moved here")
+            )
+    report.findings.sort(key=lambda f: (f.place.location, f.place.line))
     return report

@@ -5,12 +5,21 @@ from __future__ import annotations
 import os
 
 from pulumi_audited.config import Settings, default_log_folder, load_settings
+from pulumi_audited.errors import warn
 from pulumi_audited.store import is_remote
 from pulumi_audited.store.base import ReadableStore
 
+_warned: set[str] = set()
+
 
 def settings() -> Settings:
-    return load_settings(os.getcwd(), os.environ)
+    """The settings, their warnings (a setting a team file may not change...) said once."""
+    current = load_settings(os.getcwd(), os.environ)
+    for line in current.warnings:
+        if line not in _warned:
+            _warned.add(line)
+            warn(line)
+    return current
 
 
 def log_location(current: Settings | None = None) -> str:

@@ -1,4 +1,5 @@
-"""`audit config`: the effective settings, where each came from, and where the log lives."""
+"""`audit config`: the effective settings, where each came from, which are pinned, the pulumi
+that would run, and where the log lives."""
 
 from __future__ import annotations
 
@@ -6,18 +7,73 @@ import os
 
 import click
 
-from pulumi_audited.config import ENVIRONMENT
+from pulumi_audited import config as configuration
+from pulumi_audited.config import ENVIRONMENT, SITE_FILE_NAME, Settings
 from pulumi_audited.viewer.context import log_location, settings
 from pulumi_audited.viewer.formats import Terminal, json_line
 from pulumi_audited.viewer.safe_text import escape
 
+_ROLE_LABELS = {
+    configuration.SITE: "site config",
+    configuration.USER: "config",
+    configuration.CHOSEN: "config",
+    configuration.TEAM: "team config",
+}
+
 
 def _source(raw: str) -> str:
+    """The source as earlier versions named it in --json (kept for scripts)."""
     if raw.startswith("env "):
         return f"environment {raw[4:]}"
     if raw == "default":
         return "default"
     return f"file {raw}"
+
+
+def _origin(current: Settings, key: str) -> dict:
+    """Where a value came from: its role, and its file and line or its variable."""
+    role = current.origins[key]
+    origin: dict = {"origin": role}
+    raw = current.sources[key]
+    if role == configuration.ENV:
+        origin["variable"] = raw[4:]
+    elif role != configuration.DEFAULT:
+        path, _, line = raw.rpartition(":")
+        origin.update(file=path, line=int(line))
+    if key in current.pinned:
+        path, _, line = current.pinned[key].rpartition(":")
+        origin["pinned_by"] = {"file": path, "line": int(line)}
+    return origin
+
+
+def _describe(entry: dict) -> str:
+    role = entry["origin"]
+    if role == configuration.DEFAULT:
+        text = "default"
+    elif role == configuration.ENV:
+        text = f"environment {entry['variable']}"
+    else:
+        text = f"{_ROLE_LABELS[role]} {entry['file']}, line {entry['line']}"
+    if "pinned_by" in entry:
+        pin = entry["pinned_by"]
+        text += "; pinned"
+        if entry.get("file") != pin["file"]:  # a default pinned: say who pinned it
+            text += f" by site config {pin['file']}, line {pin['line']}"
+    return text
+
+
+def _pulumi(current: Settings, entry: dict) -> None:
+    """The pulumi the shim would run, or the one-line reason it cannot find one."""
+    from pulumi_audited.errors import ShimError
+    from pulumi_audited.locate import find_pulumi
+    from pulumi_audited.shim import _describe_source as describe_source
+
+    try:
+        named_by = describe_source(current.sources["pulumi"])
+        entry["resolved"] = find_pulumi(current.pulumi, named_by, os.environ)
+    except ShimError as error:
+        entry["resolved"] = None
+        entry["error"] = str(error)
 
 
 def _remote_summary(location: str) -> dict:
@@ -56,50 +112,79 @@ def _log_summary(folder: str) -> dict:
 @click.command("config")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def command(as_json: bool) -> None:
-    """The effective configuration, where each value came from (environment, which file,
-    default), and where the log lives."""
+    """The effective configuration: each setting's value, where it came from (site, user or
+    team file and line, environment variable, default) and whether the site file pins it;
+    the pulumi that would run, and where the log lives. Settings a file may not change are
+    named on stderr."""
+    from pulumi_audited import paths
+
     current = settings()
     folder = log_location(current)
     values = dict(current.values)
     if values.get("log") is None:
         values["log"] = folder
-    entries = {
-        key: {
+    entries = {}
+    for key, value in values.items():
+        entry = {
             "value": value,
             "source": _source(current.sources[key]),
             "variable": ENVIRONMENT.get(key),
+            "pinned": key in current.pinned,
+            **_origin(current, key),
         }
-        for key, value in values.items()
-    }
+        if key == "pulumi":
+            _pulumi(current, entry)
+        entries[key] = entry
     log = _log_summary(folder)
+    site_file = os.path.join(paths.site_config_dir(), SITE_FILE_NAME)
     if as_json:
-        click.echo(json_line({"settings": entries, "files": current.files, "log": log}))
+        document = {
+            "settings": entries,
+            "files": [path for _, path in current.files],
+            "config_files": [{"role": role, "path": path} for role, path in current.files],
+            "site_file": site_file,
+            "warnings": current.warnings,
+            "log": log,
+        }
+        click.echo(json_line(document))
         return
+    Terminal().emit(_text(entries, current, site_file, folder, log))
+
+
+def _text(entries: dict, current: Settings, site_file: str, folder: str, log: dict) -> list[str]:
     lines = []
     for key, entry in entries.items():
         value = entry["value"]
         shown = ",".join(value) if isinstance(value, list) else value
-        lines.append(f"{key:<15} {escape(shown)}    ({escape(entry['source'])})")
+        if key == "pulumi":
+            shown = entry["resolved"] or f"not found: {entry['error']}"
+        lines.append(f"{key:<15} {escape(shown)}    ({escape(_describe(entry))})")
     lines.append("")
-    files = ", ".join(current.files) if current.files else "none found"
-    lines.append(f"{'config files':<15} {escape(files)}")
+    files = ", ".join(f"{_ROLE_LABELS[role]} {path}" for role, path in current.files)
+    lines.append(f"{'config files':<15} {escape(files or 'none found')}")
+    if not any(role == configuration.SITE for role, _ in current.files):
+        lines.append(f"{'site config':<15} {escape(site_file)} (none)")
+    lines.append(_log_line(folder, log))
+    if log.get("remote"):
+        from pulumi_audited.store.spool import Spool
+
+        waiting = len(Spool.for_location(folder).pending())
+        lines.append(f"{'spool':<15} {waiting} record(s) waiting to be shipped")
+    return lines
+
+
+def _log_line(folder: str, log: dict) -> str:
     if log.get("remote"):
         state = (
             f"{log['days']} days, {log['oldest'] or '-'} .. {log['newest'] or '-'}"
             if log["exists"]
             else f"cannot be read: {log['error']}"
         )
-        lines.append(f"{'log':<15} {escape(folder)}: {escape(state)}")
-        from pulumi_audited.store.spool import Spool
-
-        waiting = len(Spool.for_location(folder).pending())
-        lines.append(f"{'spool':<15} {waiting} record(s) waiting to be shipped")
-    elif log["exists"]:
+        return f"{'log':<15} {escape(folder)}: {escape(state)}"
+    if log["exists"]:
         size = log["bytes"] / 1e6
-        lines.append(
+        return (
             f"{'log':<15} {escape(folder)}: {log['day_files']} day files, {size:.1f} MB, "
             f"{log['oldest'] or '-'} .. {log['newest'] or '-'}"
         )
-    else:
-        lines.append(f"{'log':<15} {escape(folder)} (does not exist yet)")
-    Terminal().emit(lines)
+    return f"{'log':<15} {escape(folder)} (does not exist yet)"

@@ -60,7 +60,8 @@ def command(timeout: float | None, as_json: bool) -> None:
 
 def _remote(location: str, seconds: float, source: str) -> list[Check]:
     from pulumi_audited.store import layout, probe
-    from pulumi_audited.store.remote import open_objects, parse_location, public_location
+    from pulumi_audited.store.location import public_location
+    from pulumi_audited.store.remote import open_objects, parse_location
 
     checks = [Check("log", None, f"{public_location(location)} (from {source})")]
     try:
@@ -114,7 +115,7 @@ def _local(folder: str, source: str) -> list[Check]:
 
 
 def _spools(location: str) -> list[Check]:
-    from pulumi_audited.store.remote import public_location
+    from pulumi_audited.store.location import public_location
     from pulumi_audited.store.spool import FAILED, MOVED, Spool, existing_spools
 
     checks = []

@@ -69,8 +69,8 @@ def command(
     before is recognised, never stored twice. Exit status: 0 when every spool is empty,
     1 when records are left (the reason is printed).
     """
+    from pulumi_audited.store.location import public_location
     from pulumi_audited.store.relocate import check_destination
-    from pulumi_audited.store.remote import public_location
     from pulumi_audited.store.spool import existing_spools
 
     if source and not destination:
@@ -118,7 +118,7 @@ def _current(timeout: float | None) -> tuple[str | None, float]:
     """This machine's remote log as it may be shown (None when the log is local or the
     configuration cannot be read), and the seconds a request may take."""
     from pulumi_audited.config import DEFAULTS
-    from pulumi_audited.store.remote import public_location
+    from pulumi_audited.store.location import public_location
 
     try:
         current = settings()
@@ -148,8 +148,9 @@ def _ship_home(spool, seconds: float, outcome: _Outcome):
 
 
 def _move(spool, destination: str, seconds: float, outcome: _Outcome, checked: dict) -> None:
+    from pulumi_audited.store.location import public_location
     from pulumi_audited.store.relocate import move_pending
-    from pulumi_audited.store.remote import open_objects, public_location
+    from pulumi_audited.store.remote import open_objects
 
     outcome.moved_to = public_location(destination)
     try:
@@ -172,7 +173,7 @@ def _create_only(location: str, store, checked: dict) -> bool | None:
     """Whether the store at `location` refuses a second create-only write: probed once per
     location and remembered; None when the probe could not be made."""
     from pulumi_audited.store import probe
-    from pulumi_audited.store.remote import public_location
+    from pulumi_audited.store.location import public_location
 
     shown = public_location(location)
     if shown in checked:

@@ -19,7 +19,8 @@ EXIT_DAMAGED = 1
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every finding.")
 def command(as_json: bool) -> None:
     """Walk the hash chain and report every edited, deleted, inserted or reordered record and
-    every corrupt line, with its file, line and record id.
+    every corrupt line, with its file, line and record id. Where the writer's clock stepped
+    back across midnight, a note says so; it is not damage.
 
     Exit status: 0 intact, 1 tampering or damage found, 2 the log cannot be read. Records cut
     off the end of the log leave no trace in a chain: ship the log elsewhere for that.
@@ -39,6 +40,7 @@ def command(as_json: bool) -> None:
                     "files": report.partitions,
                     "findings": [finding.as_json() for finding in report.findings],
                     "undiagnosed_breaks": report.undiagnosed_breaks,
+                    "notes": [note.as_json() for note in report.notes],
                 }
             )
         )
@@ -47,6 +49,10 @@ def command(as_json: bool) -> None:
         lines = [
             f"{escape(f.place)}: {terminal.paint(f.kind, 'red')}: {escape(f.detail)}"
             for f in report.findings
+        ]
+        lines += [
+            f"{escape(n.place)}: note: {terminal.paint(n.kind, 'yellow')}: {escape(n.detail)}"
+            for n in report.notes
         ]
         if report.undiagnosed_breaks:
             lines.append(

@@ -1,0 +1,123 @@
+"""The settings, their defaults, and what each accepts, whoever names it (file or variable).
+
+Who may set what (the site file pins, team files are restricted) is config.py's business;
+this module only says whether a value can be used at all.
+"""
+
+import os
+
+from pulumi_audited.errors import ShimError
+
+
+class ConfigError(ShimError):
+    """A configuration that cannot be used."""
+
+
+ON_FAILURE_CHOICES = ("warn", "block")
+
+# Commands that go straight to pulumi without a record unless configured otherwise: they run
+# on every TAB press (`__complete`) or only print help and versions. "help" also stands for
+# -h/--help on any command, and "version" for --version.
+DEFAULT_SKIP = ("version", "help", "gen-completion", "__complete", "__completeNoDesc")
+
+DEFAULTS: dict[str, object] = {
+    "log": None,
+    "on_failure": "warn",
+    "pulumi": None,
+    "skip": list(DEFAULT_SKIP),
+    "lock_timeout": 10.0,
+    "remote_timeout": 10.0,
+    "ship_wait": 2.0,
+}
+
+# Seconds settings: (least, most). The shim defers SIGTERM while it waits for a lock or a
+# store, so an unbounded wait is a shim that only SIGKILL ends; five minutes is longer than
+# any lock or store that is going to answer.
+MAX_SECONDS = 300.0
+SECONDS = {
+    "lock_timeout": (0.0, MAX_SECONDS),  # more than the least
+    "remote_timeout": (0.0, MAX_SECONDS),  # more than the least
+    "ship_wait": (0.0, MAX_SECONDS),  # the least included: 0 never waits
+}
+
+
+def validate(key: str, value: object, base_dir: str) -> object:
+    """`value` as the setting holds it (paths made absolute against `base_dir`); ValueError
+    with a message naming the setting otherwise."""
+    if key in ("log", "pulumi"):
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ValueError(
+                f"{key} must be a path or URL" if key == "log" else "pulumi must be a path"
+            )
+        if key == "log":
+            return _check_log(value, base_dir)
+        if "://" in value and not value.startswith("file://"):
+            raise ValueError("pulumi must be a path to the real pulumi binary, not a URL")
+        return _resolve_path(value, base_dir)
+    if key == "on_failure":
+        if value not in ON_FAILURE_CHOICES:
+            raise ValueError(f"on_failure must be warn or block, not {_short(value)}")
+        return value
+    if key == "skip":
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ValueError("skip must be a list of command paths such as 'version' or 'stack ls'")
+        return value
+    if key in SECONDS:
+        return _check_seconds(key, value)
+    raise ValueError(f"unknown setting {key!r}")
+
+
+def from_environment(key: str, raw: str) -> object:
+    """A variable's text as the setting's value, validated; ValueError otherwise."""
+    value: object = raw
+    if key == "skip":
+        value = [item.strip() for item in raw.split(",") if item.strip()]
+    elif key in SECONDS:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"{key} must be a number of seconds") from None
+    return validate(key, value, os.getcwd())
+
+
+def _check_seconds(key: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} must be a number of seconds")
+    least, most = SECONDS[key]
+    # Written so that NaN fails too: every comparison with it is false.
+    inside = (least <= value if key == "ship_wait" else least < value) and value <= most
+    if not inside:
+        allowed = (
+            f"from 0 (never wait) to {most:g} seconds"
+            if key == "ship_wait"
+            else f"more than 0 and at most {most:g} seconds"
+        )
+        raise ValueError(f"{key} must be {allowed}, not {_short(value)}")
+    return float(value)
+
+
+def _check_log(value: str, base_dir: str) -> str:
+    """A remote location is checked whole (LocationError, a ValueError, names it); a path or
+    file:// URL is made absolute; any other scheme is refused."""
+    from pulumi_audited.store import location
+
+    if location.scheme_of(value) in location.SCHEMES:
+        location.parse_remote(value)
+        return value
+    location.check_local_scheme(value)
+    return _resolve_path(value, base_dir)
+
+
+def _resolve_path(value: str, base_dir: str) -> str:
+    """Paths are expanded and made absolute against the file that names them."""
+    if value.startswith("file://"):
+        value = value[len("file://") :]
+    value = os.path.expanduser(value)
+    return os.path.normpath(os.path.join(base_dir, value))
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
