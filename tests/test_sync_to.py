@@ -124,7 +124,7 @@ def test_a_secret_in_an_old_spools_location_is_never_repeated(
     sandbox: Sandbox, seaweedfs: SeaweedFS, s3_bucket: str
 ) -> None:
     secret = "sig-5b1d0c-not-a-real-token"
-    location = f"s3://{s3_bucket}/team?region=us-east-1&token={secret}&{secret}x="
+    location = f"s3://{s3_bucket}/team?region=us-east-1&regoin=eu-west-1&token={secret}&{secret}x="
     folder = strand(sandbox, seaweedfs, s3_bucket, location, runs=1)
     outputs = []
     plain = sync(sandbox, seaweedfs, s3_bucket)
@@ -137,7 +137,8 @@ def test_a_secret_in_an_old_spools_location_is_never_repeated(
     assert folder.name in outputs[0]
     for output in outputs:
         assert secret not in output, output
-    assert "token=***" in outputs[0]
+    assert f"s3://{s3_bucket}/team?region=us-east-1&regoin=***&***&***" in outputs[0]
+    assert "eu-west-1" not in "".join(outputs)
     # and the spool's own file forgets it
     assert secret not in (folder / "location").read_text()
 

@@ -32,6 +32,7 @@ _CONTAINER_CHARS = {
 }
 _AZURE_SPECIAL_CONTAINERS = ("$root", "$web", "$logs")
 _LOWER_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LOWER_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz_")
 _REGION_CHARS = _LOWER_ALNUM | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ-_")
 _PROFILE_CHARS = _REGION_CHARS | frozenset(".@+=,/:")
 _NAME_CHARS = _REGION_CHARS | frozenset(".")
@@ -225,15 +226,12 @@ def _suggestion(name: str, known: dict[str, str]) -> str:
 def _shown_name(name: str) -> str:
     """A parameter's name in quotes, unless it does not look like one (a token pasted as a
     name is not repeated)."""
-    return repr(name) if _showable_name(name) else "(name not shown)"
-
-
-def _showable_name(name: str) -> bool:
     if 0 < len(name) <= 32 and not set(name) - _NAME_CHARS:
         from pulumi_audited.pulumi.redact import redact_text
 
-        return redact_text(name) == name
-    return False
+        if redact_text(name) == name:
+            return repr(name)
+    return "(name not shown)"
 
 
 def public_location(location: str) -> str:
@@ -264,11 +262,17 @@ def public_location(location: str) -> str:
             if name == "endpoint":
                 value = _public_endpoint(value)
             shown.append(f"{_quote(name)}={_quote(value)}")
-        elif _showable_name(name):
+        elif _word_like(name) and not _looks_like_credentials(name):
             shown.append(f"{name}=***")
         else:
             shown.append("***")
     return url + ("?" + "&".join(shown) if shown else "")
+
+
+def _word_like(name: str) -> bool:
+    """A name kept in a stored location: letters and '_' only, as every parameter's name and
+    its typos ("regoin") are; a token pasted where a name goes has digits or is long."""
+    return 0 < len(name) <= 24 and not set(name.lower()) - _LOWER_LETTERS
 
 
 def _public_endpoint(endpoint: str) -> str:
