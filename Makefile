@@ -25,11 +25,12 @@ $(AZURITE):
 	touch $@
 
 # The completion tests run the real zsh and fish (bash is already there), and bash with the
-# bash-completion package too. On a fresh Debian machine (CI runs as root, without stdin) they
-# come from apt; nothing is done when they are present.
+# bash-completion package too; the viewer's terminal tests page through the real less. On a
+# fresh Debian machine (CI runs as root, without stdin) they come from apt; nothing is done
+# when they are present.
 shells:
-	@missing=""; for shell in zsh fish; do \
-		command -v $$shell >/dev/null 2>&1 || missing="$$missing $$shell"; \
+	@missing=""; for program in zsh fish less; do \
+		command -v $$program >/dev/null 2>&1 || missing="$$missing $$program"; \
 	done; \
 	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
 	if [ -n "$$missing" ]; then \
