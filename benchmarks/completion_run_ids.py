@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/completion_run_ids.py [--runs 30] [--baseline PATH]
 
 Each sample runs `pulumi-audited audit __complete-audit show WORD` (what the completion
-scripts run on a TAB press) as a whole process. `--baseline` names another installation's
+scripts run on a TAB press) as a whole process; its wall time and its CPU time (from wait4,
+steadier on a busy machine) are reported. `--baseline` names another installation's
 console script (e.g. the main checkout's .venv/bin/pulumi-audited) to measure in the same
 rounds, in rotating order. Also measured: `audit --help`, about the viewer's start-up alone.
 """
@@ -11,6 +12,7 @@ rounds, in rotating order. Also measured: `audit --help`, about the viewer's sta
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -26,10 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 STANDIN = ROOT / "tests" / "standin" / "pulumi"
 
 
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
+def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, int]:
+    """(wall ms, CPU ms of the process, lines of candidates)."""
     started = time.perf_counter()
-    result = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, check=True)
-    return (time.perf_counter() - started) * 1000, result.stdout.count(b"\n") - 1
+    child = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE)
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = (time.perf_counter() - started) * 1000
+    assert os.waitstatus_to_exitcode(status) == 0, argv
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000, output.count(b"\n") - 1
 
 
 def main() -> int:
@@ -67,13 +74,17 @@ def main() -> int:
             for program, case in names[shift:] + names[:shift]:
                 argv = [programs[program], "audit", *cases[case]]
                 samples[(program, case)].append(timed(argv, env, root))
-    print(f"{options.records // 2} runs, {options.runs} rounds; median wall time per process")
-    print(f"{'case':28} {'program':10} {'median ms':>9} {'p90 ms':>7} {'offered':>7}")
+    print(f"{options.records // 2} runs, {options.runs} rounds; medians per process")
+    print(f"{'case':28} {'program':10} {'wall ms':>8} {'p90':>6} {'CPU ms':>7} {'offered':>7}")
     for (program, case), values in samples.items():
-        times = [ms for ms, _ in values]
-        p90 = statistics.quantiles(times, n=10)[-1]
-        offered = values[0][1] if case.endswith("<TAB>") else "-"
-        print(f"{case:28} {program:10} {statistics.median(times):9.1f} {p90:7.1f} {offered:>7}")
+        walls = [wall for wall, _, _ in values]
+        cpu = statistics.median(cpu for _, cpu, _ in values)
+        p90 = statistics.quantiles(walls, n=10)[-1]
+        offered = values[0][2] if case.endswith("<TAB>") else "-"
+        print(
+            f"{case:28} {program:10} {statistics.median(walls):8.1f} {p90:6.1f} {cpu:7.1f} "
+            f"{offered:>7}"
+        )
     return 0
 
 

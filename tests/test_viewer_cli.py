@@ -36,14 +36,6 @@ def test_audit_help_names_the_version_and_pulumis_own_stay_pulumis(sandbox):
     assert "pulumi-audited" not in own.stdout.decode()
 
 
-def test_the_version_module_is_not_on_the_shims_path(sandbox):
-    # importlib.metadata costs milliseconds: only the viewer may import it.
-    probe = sandbox.run("audit", "--version", env={"PYTHONVERBOSE": "1"})
-    assert b"importlib.metadata" in probe.stderr
-    quiet = sandbox.run("preview", "-s", "dev", env={"PYTHONVERBOSE": "1"})
-    assert quiet.returncode == 0 and b"importlib.metadata" not in quiet.stderr
-
-
 @pytest.mark.parametrize("command", ["log", "export", "stats"])
 def test_repeatable_filters_say_so(sandbox, command):
     text = audit(sandbox, command, "--help").stdout.decode().split("Options:")[1]

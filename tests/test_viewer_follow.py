@@ -11,9 +11,9 @@ OUTCOMES = ("succeeded", "failed", "canceled", "signaled", "changes-detected")
 
 
 def _workload(n: int) -> tuple[list[str], dict[str, str]]:
-    """Quick previews, failing ups, quick ups, and every eighth run one that takes 3 s."""
+    """Quick previews, failing ups, quick ups, and every eighth run one that takes 5 s."""
     if n % 8 == 7:
-        return ["up", "--yes", "-s", "prod"], {"FAKE_PULUMI_DURATION": "3"}
+        return ["up", "--yes", "-s", "prod"], {"FAKE_PULUMI_DURATION": "5"}
     return [
         (["preview", "-s", "dev"], {}),
         (["up", "--yes", "-s", "staging"], {"FAKE_PULUMI_STACKS": "dev,prod"}),

@@ -23,42 +23,49 @@ DESCRIBED_LIMIT = 200
 _RUN_ID = re.compile(rb'"run_id":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"')
 
 
-def _first_places(partitions) -> dict[str, tuple[bytes, int]]:
-    """Each run id, with the bytes and position of its first record (its start, if kept)."""
-    places: dict[str, tuple[bytes, int]] = {}
-    for partition in partitions:
+def _first_partitions(partitions) -> dict[str, int]:
+    """Each run id, with the index of the partition of its first record (its start)."""
+    found: dict[bytes, int] = {}
+    for index in range(len(partitions) - 1, -1, -1):  # older partitions overwrite newer
         try:
-            data = partition.read_bytes()
+            data = partitions[index].read_bytes()
         except StoreError:
             continue  # a TAB press offers what can be read
-        for match in _RUN_ID.finditer(data):
-            places.setdefault(match.group(1).decode(), (data, match.start()))
-    return places
+        found.update(dict.fromkeys(_RUN_ID.findall(data), index))
+    return {run_id.decode(): index for run_id, index in found.items()}
 
 
-def _description(data: bytes, position: int) -> str | None:
-    start = data.rfind(b"\n", 0, position) + 1
-    end = data.find(b"\n", position)
-    record = parse_record_line(data[start : end if end >= 0 else len(data)])
-    if record is None:
-        return None
-    facts = (record.get(key) or "-" for key in ("time", "user", "stack", "command"))
-    return " ".join(escape(fact) for fact in facts)
+def _descriptions(partitions, wanted: dict[str, int]) -> dict[str, str]:
+    """time user stack command of each wanted run, from its first record."""
+    by_partition: dict[int, list[str]] = {}
+    for run_id, index in wanted.items():
+        by_partition.setdefault(index, []).append(run_id)
+    found = {}
+    for index, run_ids in by_partition.items():
+        data = partitions[index].read_bytes()
+        for run_id in run_ids:
+            position = data.find(b'"run_id":"' + run_id.encode())
+            start = data.rfind(b"\n", 0, position) + 1
+            end = data.find(b"\n", position)
+            record = parse_record_line(data[start : end if end >= 0 else len(data)])
+            if record is not None:
+                facts = (record.get(key) or "-" for key in ("time", "user", "stack", "command"))
+                found[run_id] = " ".join(escape(fact) for fact in facts)
+    return found
 
 
 def run_id_candidates(partitions, incomplete: str) -> list[CompletionItem]:
     """One candidate per matching run, newest first: its short id when that starts with
     `incomplete`, else its whole id."""
-    places = _first_places(partitions)
-    short = all_short(places)
+    first = _first_partitions(partitions)
+    short = all_short(first)
     chosen = []
-    for run_id in reversed(places):  # the log is in time order
+    for run_id in sorted(first, reverse=True):  # UUIDv7s sort by time
         if short[run_id].startswith(incomplete):
             chosen.append((run_id, short[run_id]))
         elif incomplete and run_id.startswith(incomplete):
             chosen.append((run_id, run_id))
-    describe = len(chosen) <= DESCRIBED_LIMIT
-    return [
-        CompletionItem(value, help=_description(*places[run_id]) if describe else None)
-        for run_id, value in chosen
-    ]
+    described = {}
+    if len(chosen) <= DESCRIBED_LIMIT:
+        described = _descriptions(partitions, {run_id: first[run_id] for run_id, _ in chosen})
+    return [CompletionItem(value, help=described.get(run_id)) for run_id, value in chosen]

@@ -116,13 +116,16 @@ def all_short(run_ids: Iterable[str]) -> dict[str, str]:
     unique among them. One sort instead of a search per id: completion asks for thousands."""
     # Each id behind its reversed tail: sorted, ids sharing an ending are neighbours.
     keyed = sorted({run_id[: -MAX_LENGTH - 1 : -1] + run_id for run_id in run_ids})
+    heads = [item[: MIN_LENGTH - 1] for item in keyed]
     found = {}
     last = len(keyed) - 1
     for index, item in enumerate(keyed):
-        key = item[:MAX_LENGTH]
-        longest = _shared(keyed[index - 1], key) if index else 0
-        if index < last:
-            longest = max(longest, _shared(keyed[index + 1], key))
+        longest = 0  # most ids share fewer than MIN_LENGTH - 1 characters with both neighbours
+        head = heads[index]
+        if index and heads[index - 1] == head:
+            longest = _shared(keyed[index - 1], item)
+        if index < last and heads[index + 1] == head:
+            longest = max(longest, _shared(keyed[index + 1], item))
         run_id = item[MAX_LENGTH:]
         found[run_id] = run_id[-_length(longest) :]
     return found
