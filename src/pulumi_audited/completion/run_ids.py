@@ -8,19 +8,16 @@ match to be read through are their start records parsed for a description.
 
 from __future__ import annotations
 
-import re
-
 from click.shell_completion import CompletionItem
 
 from pulumi_audited.store import StoreError
 from pulumi_audited.store.chain import parse_record_line
 from pulumi_audited.viewer.safe_text import escape
-from pulumi_audited.viewer.short_ids import all_short
+from pulumi_audited.viewer.short_ids import RUN_ID_IN_LINE, all_short
 
 # With more candidates than this, shells ask before listing them all; descriptions would cost
 # a parse per run, so there are none.
 DESCRIBED_LIMIT = 200
-_RUN_ID = re.compile(rb'"run_id":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"')
 
 
 def _first_partitions(partitions) -> dict[str, int]:
@@ -31,7 +28,7 @@ def _first_partitions(partitions) -> dict[str, int]:
             data = partitions[index].read_bytes()
         except StoreError:
             continue  # a TAB press offers what can be read
-        found.update(dict.fromkeys(_RUN_ID.findall(data), index))
+        found.update(dict.fromkeys(RUN_ID_IN_LINE.findall(data), index))
     return {run_id.decode(): index for run_id, index in found.items()}
 
 

@@ -26,11 +26,10 @@ MIN_LENGTH = 7
 MAX_LENGTH = 10
 _FOLDER = "run-ids"
 _FORMAT = 1
-# The last MAX_LENGTH hex digits of each run id the writer's canonical JSON holds.
-_RUN_ID_TAIL = re.compile(
-    rb'"run_id":"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{2}([0-9a-f]{10})"'
-)
-_RUN_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_RUN_ID = re.compile(f"^{_UUID}$")
+# A run id in a record line: the writer's JSON is canonical (`"run_id":"..."`).
+RUN_ID_IN_LINE = re.compile(f'"run_id":"({_UUID})"'.encode())
 
 
 def _key(tail: bytes) -> bytes:
@@ -40,7 +39,7 @@ def _key(tail: bytes) -> bytes:
 
 def tails_in(data: bytes) -> set[bytes]:
     """The keys of the run ids in a partition's bytes."""
-    return {_key(tail) for tail in _RUN_ID_TAIL.findall(data)}
+    return {_key(run_id[-MAX_LENGTH:]) for run_id in RUN_ID_IN_LINE.findall(data)}
 
 
 class _Packed:
