@@ -26,11 +26,12 @@ $(AZURITE):
 
 # The completion tests run the real zsh and fish (bash is already there), and bash with the
 # bash-completion package too; the verify tests run the shim under faketime (libfaketime) to
-# step its clock back. On a fresh Debian machine (CI runs as root, without stdin) they come
-# from apt; nothing is done when they are present.
+# step its clock back; the viewer's terminal tests page through the real less. On a fresh
+# Debian machine (CI runs as root, without stdin) they come from apt; nothing is done when
+# they are present.
 shells:
-	@missing=""; for tool in zsh fish faketime; do \
-		command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; \
+	@missing=""; for program in zsh fish faketime less; do \
+		command -v $$program >/dev/null 2>&1 || missing="$$missing $$program"; \
 	done; \
 	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
 	if [ -n "$$missing" ]; then \

@@ -325,14 +325,55 @@ def test_stack_values_come_from_the_log(sandbox, tmp_path, shell, recorded_runs,
     assert sorted(offered) == sorted(stacks)
 
 
+def _short_ids(sandbox) -> dict[str, str]:
+    """Run id -> the short id `audit log` shows for it on a terminal: the shortest ending, of
+    7 to 10 characters, that no other run id in the log has (worked out the slow way)."""
+    ids = {record["run_id"] for record in sandbox.records()}
+
+    def short(run_id: str) -> str:
+        for length in range(7, 10):
+            if sum(other.endswith(run_id[-length:]) for other in ids) == 1:
+                return run_id[-length:]
+        return run_id[-10:]
+
+    return {run_id: short(run_id) for run_id in ids}
+
+
 @pytest.mark.parametrize("shell", SHELL_SETUPS)
 def test_show_offers_run_ids(sandbox, tmp_path, shell, recorded_runs, no_new_records):
-    run_ids = {record["run_id"] for record in recorded_runs}
+    shorts = _short_ids(sandbox)
     offered = complete(shell, "pulumi-audited audit show ", sandbox, tmp_path)
-    assert sorted(offered) == sorted(run_ids)
+    assert sorted(offered) == sorted(shorts.values())
     newest = recorded_runs[-1]["run_id"]
     offered = complete(shell, f"pulumi-audited audit show {newest[:-4]}", sandbox, tmp_path)
     assert offered == [newest]
+    offered = complete(shell, f"pulumi-audited audit show {shorts[newest][:4]}", sandbox, tmp_path)
+    assert shorts[newest] in offered
+    assert all(short.startswith(shorts[newest][:4]) for short in offered)
+
+
+def test_show_offers_every_run_of_the_whole_log(sandbox):
+    from viewer_logs import write_synthetic
+
+    pairs = write_synthetic(sandbox.log_dir, 400, days=30)
+    ids = [start["run_id"] for start, _ in pairs]
+    shorts = _short_ids(sandbox)
+
+    def candidates(word: str) -> list[tuple[str, str]]:
+        result = sandbox.run("audit", "__complete-audit", "show", word)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.decode().splitlines()
+        assert lines[-1] == ":4"
+        return [tuple((line + "\t").split("\t")[:2]) for line in lines[:-1]]
+
+    everything = candidates("")
+    assert sorted(value for value, _ in everything) == sorted(shorts[i] for i in ids)
+    assert all(help_text == "" for _, help_text in everything)  # too many to describe
+    oldest = ids[0]
+    (only,) = candidates(shorts[oldest])
+    assert only[0] == shorts[oldest] and only[1].startswith(pairs[0][0]["time"])
+    by_start = [value for value, _ in candidates(oldest[:9])]
+    assert oldest in by_start and all(value.startswith(oldest[:9]) for value in by_start)
 
 
 # ---------------------------------------------------------------------------

@@ -91,3 +91,62 @@ def test_escape(raw, shown):
 )
 def test_csv_cell(raw, cell):
     assert csv_cell(raw) == cell
+
+
+@pytest.mark.parametrize(
+    ("text", "instant", "whole_day"),
+    [
+        ("20261101", "2026-11-01T00:00:00.000000Z", True),
+        ("2026-11-01T00:00", "2026-11-01T00:00:00.000000Z", False),
+        ("2026-11-01 00:00Z", "2026-11-01T00:00:00.000000Z", False),
+    ],
+)
+def test_every_date_form_names_a_whole_day_and_times_do_not(text, instant, whole_day):
+    assert parse_time(text, option="--until", now=NOW) == (instant, whole_day)
+
+
+def test_short_ids_one_at_a_time_agree_with_all_at_once():
+    import random
+
+    from pulumi_audited.viewer.short_ids import ShortIds, all_short
+
+    rng = random.Random(3)
+    tails: set[str] = set()
+    while len(tails) < 3000:
+        # Few random digits at the end: many ids share 7, 8 or 9 final characters (none all
+        # 10: two runs that do cannot be told apart by any short id).
+        tails.add("".join(rng.choice("0123") for _ in range(10)))
+    ids = [f"01a2{n:04x}-0000-7000-8000-00{tail}" for n, tail in enumerate(sorted(tails))]
+    packed = sorted({i[:-11:-1].encode() for i in ids[:2000]})
+    one_by_one = ShortIds(b"".join(packed), {i[:-11:-1].encode() for i in ids[2000:]})
+    together = all_short(ids)
+    for run_id in ids:
+        short = together[run_id]
+        assert one_by_one.short(run_id) == short
+        others = [i for i in ids if i != run_id and i.endswith(short)]
+        assert 7 <= len(short) <= 10 and (others == [] or len(short) == 10)
+    assert ShortIds().short("not-a-uuid") == "not-a-uuid"
+
+
+def test_the_table_gives_way_in_the_order_given_and_never_cuts_the_last_column():
+    from pulumi_audited.viewer import table
+
+    titles = ("TIME", "STACK", "IP", "RUN")
+    rows = [["2026-11-21 10:00:00Z", "organization/webapp/prod", "10.0.0.1", "abcdef0123"]]
+    steps = (table.Cut(1, 12, from_start=True), table.Drop(2), table.Compact(0))
+    compact = [["11-21 10:00", *rows[0][1:]]]
+
+    def shown(width: int) -> list[str]:
+        return table.render(
+            titles, rows, width, steps, bold=str, compact_rows=compact, compact_titles=("T",)
+        )
+
+    assert shown(80)[1] == "2026-11-21 10:00:00Z  organization/webapp/prod  10.0.0.1  abcdef0123"
+    # Cut as far as needed; then the IP goes; then the time turns compact.
+    assert shown(60)[1] == "2026-11-21 10:00:00Z  …ion/webapp/prod  10.0.0.1  abcdef0123"
+    assert shown(50) == [
+        "TIME                  STACK         RUN",
+        "2026-11-21 10:00:00Z  …webapp/prod  abcdef0123",
+    ]
+    assert shown(40) == ["T            STACK         RUN", "11-21 10:00  …webapp/prod  abcdef0123"]
+    assert shown(10) == shown(40)  # nothing more gives way: the line is longer than the terminal

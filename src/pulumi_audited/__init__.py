@@ -2,5 +2,3 @@
 
 Nothing is imported here: the shim's start-up time is part of every pulumi command.
 """
-
-__version__ = "0.1.0"

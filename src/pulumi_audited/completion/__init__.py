@@ -33,9 +33,9 @@ DIRECTIVE_NO_SPACE = 2
 DIRECTIVE_NO_FILE = 4
 DIRECTIVE_DIRS = 16
 
-# How far back to look in the log for values to offer: TAB must stay instant on a long log.
+# How far back to look in the log for stacks and users to offer: TAB must stay instant on a
+# long log. Run ids come from the whole log (run_ids.py).
 RECENT_RECORDS = 2000
-RECENT_RUNS = 50
 
 
 # ---------------------------------------------------------------------------
@@ -148,56 +148,46 @@ def _log_values_for(
     name = target.name
     if name not in _STACK_PARAMS | _RUN_PARAMS | _USER_PARAMS:
         return None
-    records = list(_recent_records(environ))
     if name in _RUN_PARAMS:
-        values = _recent_runs(records)
-    else:
-        field = "stack" if name in _STACK_PARAMS else "user"
-        values = [(value, None) for value in _distinct(record.get(field) for record in records)]
-    return [
-        CompletionItem(value, help=help_text)
-        for value, help_text in values
-        if value.startswith(incomplete)
-    ]
+        from pulumi_audited.completion.run_ids import run_id_candidates
 
-
-def _recent_runs(records: list[dict]) -> list[tuple[str, str | None]]:
-    """(run id, time user stack command) of the newest runs, newest first."""
-    runs: dict[str, str] = {}
-    for record in records:
-        run_id = record.get("run_id")
-        if not isinstance(run_id, str) or run_id in runs:
-            continue
-        runs[run_id] = " ".join(
-            str(record.get(field) or "-") for field in ("time", "user", "stack", "command")
-        )
-        if len(runs) == RECENT_RUNS:
-            break
-    return list(runs.items())
+        return run_id_candidates(_log_partitions(environ), incomplete)
+    field = "stack" if name in _STACK_PARAMS else "user"
+    records = _recent_records(_log_partitions(environ))
+    values = _distinct(record.get(field) for record in records)
+    return [CompletionItem(value) for value in values if value.startswith(incomplete)]
 
 
 def _distinct(values: Iterable[object]) -> list[str]:
+    """Each value once; none that would put a control character on the command line."""
+    from pulumi_audited.viewer.safe_text import escape
+
     seen: dict[str, None] = {}
     for value in values:
-        if isinstance(value, str) and value:
+        if isinstance(value, str) and value and escape(value) == value:
             seen.setdefault(value, None)
     return list(seen)
 
 
-def _recent_records(environ) -> Iterator[dict]:
-    """The newest records first, at most RECENT_RECORDS, read as the viewer reads them; a log
-    that cannot be read, or a broken config, gives none (a TAB press must not fail)."""
+def _log_partitions(environ) -> list:
+    """The local log's day files, oldest first; none for a log that cannot be read, a remote
+    one, or a broken config (a TAB press must not fail, nor wait for the network)."""
     from pulumi_audited.config import default_log_folder, load_settings
     from pulumi_audited.errors import ShimError
     from pulumi_audited.store import StoreError
     from pulumi_audited.store.local_read import open_reader
-    from pulumi_audited.viewer.records import Damage, iter_records
 
     try:
         settings = load_settings(os.getcwd(), environ)
-        partitions = open_reader(settings.log or default_log_folder()).partitions()
+        return open_reader(settings.log or default_log_folder()).partitions()
     except (ShimError, StoreError, OSError):
-        return
+        return []
+
+
+def _recent_records(partitions: list) -> Iterator[dict]:
+    """The newest records first, at most RECENT_RECORDS, read as the viewer reads them."""
+    from pulumi_audited.viewer.records import Damage, iter_records
+
     newest = iter_records(reversed(partitions), Damage(), newest_first=True)
     for count, record in enumerate(newest, start=1):
         yield record

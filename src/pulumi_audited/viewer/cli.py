@@ -8,6 +8,8 @@ import click
 
 from pulumi_audited.errors import ShimError
 from pulumi_audited.store import StoreError
+from pulumi_audited.viewer.pager import no_pager_option
+from pulumi_audited.viewer.version import VersionedGroup, version_option
 
 # Exit status when the log cannot be read at all (verify also uses 1 for "damaged").
 EXIT_UNREADABLE = 2
@@ -34,7 +36,12 @@ def run_viewer(argv: list[str]) -> int:
             remote_read.close_all()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=VersionedGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@version_option
+@no_pager_option
 def audit() -> None:
     """Read the pulumi-audited log: who ran what, where, and how it ended."""
 

@@ -25,6 +25,7 @@ _GLOB_CHARS = "*?["
 _RELATIVE = re.compile(r"^(\d+)\s*(s|sec|m|min|h|hr|d|day|days|w|week|weeks)$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 _UNIT_SECONDS.update(day=86400, days=86400, w=604800, week=604800, weeks=604800)
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 OUTCOMES = ("succeeded", "failed", "canceled", "changes-detected", "signaled")
 RUN_STATES = ("running", "unfinished")
 
@@ -36,8 +37,9 @@ def format_instant(moment: dt.datetime) -> str:
 
 def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tuple[str, bool]:
     """(RFC 3339 UTC instant, names a whole day) for `2h`, `3d`, `today`, `yesterday`, `now`,
-    `2026-11-20`, `2026-11-20T10:00`, `2026-11-20 10:00:00+01:00`. Times without an offset
-    are UTC, the log's own zone. Raises click.BadParameter."""
+    `2026-11-20` (or `20261120`), `2026-11-20T10:00`, `2026-11-20 10:00:00+01:00`. A date
+    names the whole day, whatever form the ISO parser accepts it in; a time is an instant.
+    Times without an offset are UTC, the log's own zone. Raises click.BadParameter."""
     now = now or dt.datetime.now(dt.timezone.utc)
     value = text.strip().lower()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -51,15 +53,11 @@ def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tup
     if relative:
         seconds = int(relative.group(1)) * _UNIT_SECONDS[relative.group(2)]
         return format_instant(now - dt.timedelta(seconds=seconds)), False
+    compact_date = _COMPACT_DATE.match(value)
+    if compact_date:  # Python 3.11 reads 20261120 as a date, 3.10 does not
+        value = "-".join(compact_date.groups())
     try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            return format_instant(
-                dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-            ), True
-        moment = dt.datetime.fromisoformat(
-            text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-        )
+        moment = dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
     except ValueError:
         raise click.BadParameter(
             f"{text!r} is not a time: use an ISO date or time (2026-11-20, 2026-11-20T10:00Z), "
@@ -68,7 +66,8 @@ def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tup
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return format_instant(moment), False
+    whole_day = not any(mark in value for mark in "t :")
+    return format_instant(moment), whole_day
 
 
 def _next_day(instant: str) -> str:
@@ -262,32 +261,53 @@ def build_filters(
     return filters
 
 
+_ANY_OF = "Repeatable: any of them matches."
+
+
 def filter_options(*, with_outcome_states: bool):
     """The filter options as one click decorator."""
     outcome_choices = OUTCOMES + (RUN_STATES if with_outcome_states else ())
 
     def decorate(function):
         options = [
-            click.option("--user", multiple=True, help="User, exact or glob (repeatable)."),
-            click.option("--stack", multiple=True, help="Stack, exact or glob, e.g. '*/prod'."),
-            click.option("--project", multiple=True, help="Project, exact or glob."),
-            click.option("--command", multiple=True, help="Command path, e.g. 'up', 'config *'."),
-            click.option("--event", multiple=True, help="Event id, e.g. 'stack-update-*'."),
+            click.option("--user", multiple=True, help=f"User, exact or glob. {_ANY_OF}"),
+            click.option(
+                "--stack", multiple=True, help=f"Stack, exact or glob, e.g. '*/prod'. {_ANY_OF}"
+            ),
+            click.option("--project", multiple=True, help=f"Project, exact or glob. {_ANY_OF}"),
+            click.option(
+                "--command",
+                multiple=True,
+                help=f"Command path, exact or glob, e.g. 'up', 'config *'. {_ANY_OF}",
+            ),
+            click.option(
+                "--event",
+                multiple=True,
+                help=f"Event id, exact or glob, e.g. 'stack-update-*'. {_ANY_OF}",
+            ),
             click.option(
                 "--outcome",
                 multiple=True,
                 type=click.Choice(outcome_choices),
-                help="Outcome (repeatable).",
+                help=f"Outcome. {_ANY_OF}",
             ),
-            click.option("--host", multiple=True, help="Host name, exact or glob."),
+            click.option("--host", multiple=True, help=f"Host name, exact or glob. {_ANY_OF}"),
             click.option(
                 "--agent",
                 multiple=True,
                 help="AI agent that ran pulumi, exact or glob; 'none': no agent, "
-                "'any': any agent (repeatable).",
+                f"'any': any agent. {_ANY_OF}",
             ),
-            click.option("--since", help="From: 2026-11-20, 2026-11-20T10:00Z, 2h, 3d, yesterday."),
-            click.option("--until", help="Until (exclusive); a date includes that whole day."),
+            click.option(
+                "--since",
+                help="From (inclusive): 2026-11-20 (from its start), 2026-11-20T10:00Z, 2h, 3d, "
+                "today, yesterday. No offset means UTC.",
+            ),
+            click.option(
+                "--until",
+                help="Up to: a date, today or yesterday includes that whole day; a time "
+                "(2026-11-20T10:00Z, 2h, now) is exclusive.",
+            ),
             click.option("--grep", help="Text in the (redacted) arguments."),
         ]
         for option in reversed(options):

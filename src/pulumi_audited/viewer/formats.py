@@ -1,6 +1,7 @@
-"""Output formats: the terminal table, TSV for scripts, JSON, CSV and CEF.
+"""Output formats: the terminal (colour, pager), TSV for scripts, JSON, CSV and CEF.
 
-Every human-readable cell goes through safe_text.escape; CSV cells through csv_cell.
+Every human-readable cell goes through safe_text.escape; CSV cells through csv_cell. The
+terminal table is in table.py.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from collections.abc import Sequence
 
 import click
 
-from pulumi_audited import __version__
+from pulumi_audited.viewer import pager
 from pulumi_audited.viewer.safe_text import csv_cell, escape
+from pulumi_audited.viewer.version import tool_version
 
 OUTCOME_COLOURS = {
     "succeeded": "green",
@@ -44,71 +46,16 @@ class Terminal:
             return text
         return click.style(text, fg=colour, bold=bold or None)
 
+    def bold(self, text: str) -> str:
+        return self.paint(text, None, bold=True)
+
     def emit(self, lines: list[str]) -> None:
         """Print, through a pager when a terminal would scroll past the start."""
-        if self.is_tty and len(lines) > self.height - 1:
-            click.echo_via_pager("\n".join(lines), color=self.colour)
+        long = self.is_tty and len(lines) > self.height - 1
+        if long and pager.page("".join(line + "\n" for line in lines), self.colour):
             return
         for line in lines:
             click.echo(line, color=self.colour)
-
-
-def table(
-    header: Sequence[str],
-    rows: list[list[str]],
-    terminal: Terminal,
-    *,
-    shrinkable: Sequence[int] = (),
-    droppable: Sequence[int] = (),
-    colours: list[str | None] | None = None,
-    colour_column: int = -1,
-) -> list[str]:
-    """Aligned columns that fit the terminal: the `shrinkable` columns are cut with '…', and
-    when even cut they would not fit, the `droppable` ones are left out, in that order."""
-    cells = [[escape(cell) for cell in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
-    kept = list(range(len(header)))
-    for index in droppable:
-        if _narrowest(header, widths, kept, shrinkable) <= terminal.width:
-            break
-        kept.remove(index)
-    header = [header[i] for i in kept]
-    widths = [widths[i] for i in kept]
-    cells = [[row[i] for i in kept] for row in cells]
-    position = {column: place for place, column in enumerate(kept)}
-    colour_column = position.get(colour_column, -1)
-    excess = sum(widths) + 2 * (len(widths) - 1) - terminal.width
-    for index in (position[i] for i in shrinkable if i in position):
-        if excess <= 0:
-            break
-        cut = min(excess, max(0, widths[index] - max(5, len(header[index]))))
-        widths[index] -= cut
-        excess -= cut
-    last = len(header) - 1
-    titles = [title.ljust(widths[i]) if i < last else title for i, title in enumerate(header)]
-    lines = ["  ".join(terminal.paint(title, None, bold=True) for title in titles)]
-    for row_index, row in enumerate(cells):
-        parts = []
-        for index, (cell, width) in enumerate(zip(row, widths, strict=True)):
-            if len(cell) > width:
-                cell = cell[: max(0, width - 1)] + "…"
-            text = cell.ljust(width) if index < len(row) - 1 else cell
-            if index == colour_column and colours is not None:
-                text = terminal.paint(text, colours[row_index])
-            parts.append(text)
-        lines.append("  ".join(parts).rstrip())
-    return lines
-
-
-def _narrowest(
-    header: Sequence[str], widths: list[int], kept: list[int], shrinkable: Sequence[int]
-) -> int:
-    """The table's width with `kept` columns and every shrinkable one cut as far as it goes."""
-    total = 2 * (len(kept) - 1)
-    for index in kept:
-        width = widths[index]
-        total += min(width, max(5, len(header[index]))) if index in shrinkable else width
-    return total
 
 
 def tsv_line(cells: Sequence[object]) -> str:
@@ -251,7 +198,7 @@ def cef_record(record: dict) -> str:
             "CEF:0",
             "Pulumi",
             "pulumi-audited",
-            __version__,
+            tool_version(),
             _cef_header_field(record.get("event")),
             _cef_header_field(description(record)),
             str(_severity(record)),

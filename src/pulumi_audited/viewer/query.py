@@ -46,3 +46,21 @@ def select_records(store: ReadableStore, filters: Filters, damage: Damage) -> It
     for record in iter_records(partitions, damage, filters.needle_groups()):
         if filters.record_match(record):
             yield record
+
+
+def newest_records(
+    store: ReadableStore, filters: Filters, damage: Damage, limit: int
+) -> list[dict]:
+    """The newest `limit` records that match every filter, oldest first."""
+    partitions = store.partitions(filters.first_day, filters.last_day())
+    partitions.reverse()
+    records = iter_records(partitions, damage, filters.needle_groups(), newest_first=True)
+    chosen = []
+    for record in records:
+        if filters.record_match(record):
+            chosen.append(record)
+            if len(chosen) == limit:
+                break
+    records.close()
+    chosen.reverse()
+    return chosen

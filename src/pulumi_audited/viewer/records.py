@@ -130,9 +130,11 @@ def iter_records(
     newest_first: bool = False,
 ) -> Iterator[dict]:
     shapes = ShapeCache() if needle_groups else None
-    for partition in partitions:
-        yield from partition_records(
-            partition, damage, needle_groups, newest_first=newest_first, shapes=shapes
-        )
-    if shapes is not None:
-        shapes.save()
+    try:
+        for partition in partitions:
+            yield from partition_records(
+                partition, damage, needle_groups, newest_first=newest_first, shapes=shapes
+            )
+    finally:  # also when the reader stops early (-n)
+        if shapes is not None:
+            shapes.save()

@@ -17,11 +17,14 @@ _WINDOW_LIMIT = 100_000
 
 
 class Run:
-    __slots__ = ("end", "start")
+    __slots__ = ("end", "start", "state")
 
-    def __init__(self, start: dict | None, end: dict | None) -> None:
+    def __init__(self, start: dict | None, end: dict | None, state: str | None = None) -> None:
         self.start = start
         self.end = end
+        # For a start without an end: `running` or `unfinished` when the caller knows
+        # (following the log); else it is worked out when asked.
+        self.state = state
 
     @property
     def first(self) -> dict:
@@ -48,7 +51,9 @@ class Run:
     def outcome(self) -> str:
         if self.end is not None:
             return str(self.end.get("outcome") or "unknown")
-        return "running" if _still_running(self.first) else "unfinished"
+        if self.state is not None:
+            return self.state
+        return "running" if still_running(self.first) else "unfinished"
 
     @property
     def agent(self) -> dict | None:
@@ -89,7 +94,7 @@ def _start_estimate(end: dict) -> str | None:
     return started.strftime("%Y-%m-%dT%H:%M:%S.") + f"{started.microsecond:06d}Z"
 
 
-def _still_running(start: dict) -> bool:
+def still_running(start: dict) -> bool:
     """A start without an end is running when its shim process is alive on this machine."""
     pid = start.get("pid")
     if start.get("host") != os.uname().nodename or not isinstance(pid, int) or pid <= 0:

@@ -10,7 +10,7 @@ import click
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
 from pulumi_audited.viewer.formats import cef_record, csv_header, csv_record, json_line
-from pulumi_audited.viewer.query import select_records
+from pulumi_audited.viewer.query import newest_records, select_records
 from pulumi_audited.viewer.records import Damage
 
 FORMATS = ("csv", "cef", "jsonl", "json")
@@ -42,18 +42,31 @@ def _lines(records: Iterator[dict], fmt: str) -> Iterator[str]:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE."
 )
-def command(fmt: str, output: str | None, **params) -> None:
+@click.option(
+    "-n",
+    "--limit",
+    default=0,
+    show_default=True,
+    help="Only the newest N matching records (still oldest first); 0: all.",
+)
+def command(fmt: str, output: str | None, limit: int, **params) -> None:
     """Every record that matches the filters, oldest first.
 
     CSV starts with Pulumi Cloud's audit-log columns (Timestamp, Name, Login, Event,
     Description, SourceIP, RequireOrgAdmin, RequireStackAdmin, AuthenticationFailure), then
     Agent, Stack, Project, Command, Outcome, ExitCode, DurationMs, RunID, Host. CEF names the
     AI agent in cs5 (aiAgent) and its model in cs6 (aiAgentModel). `--outcome` keeps end
-    records (start records have no outcome yet).
+    records (start records have no outcome yet). `-n N` keeps the newest N records (a run
+    is two records).
     """
+    if limit < 0:
+        raise click.BadParameter("must be 0 (all) or more", param_hint="-n/--limit")
     filters = filters_from(params)
     damage = Damage()
-    records = select_records(open_log(), filters, damage)
+    if limit:
+        records = iter(newest_records(open_log(), filters, damage, limit))
+    else:
+        records = select_records(open_log(), filters, damage)
     handle = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
     try:
         write = handle.write

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import click
 
-from pulumi_audited.store.chain import parse_record_line
+from pulumi_audited.viewer import table
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
-from pulumi_audited.viewer.formats import OUTCOME_COLOURS, Terminal, json_line, table, tsv_line
-from pulumi_audited.viewer.query import run_matches, select_runs
+from pulumi_audited.viewer.formats import OUTCOME_COLOURS, Terminal, json_line, tsv_line
+from pulumi_audited.viewer.pager import no_pager_option
+from pulumi_audited.viewer.query import select_runs
 from pulumi_audited.viewer.records import Damage
 from pulumi_audited.viewer.runs import Run
+from pulumi_audited.viewer.short_ids import MIN_LENGTH, ShortIds, for_store
 
 HEADER = (
     "TIME",
@@ -27,11 +28,28 @@ HEADER = (
     "SOURCE IP",
     "RUN",
 )
-_SHRINKABLE = (9, 4, 1, 3, 2)  # run id, command, user, stack, agent: cut in this order
-_DROPPABLE = (9, 8)  # then run id and source IP go, when even cut they would not fit
-_OUTCOME_COLUMN = 5
-_RUN_ID_SHOWN = 18  # the UUIDv7's milliseconds and 12 random bits: unique in practice
-_FOLLOW_PAUSE = 0.5
+_TIME, _USER, _AGENT, _STACK, _COMMAND, _OUTCOME, _SOURCE_IP = 0, 1, 2, 3, 4, 5, 8
+# What gives way, in order, when the table is wider than the terminal. The run id (the last
+# column) never does: it is what `audit show` needs.
+_GIVE_WAY = (
+    table.Cut(_STACK, 20, from_start=True),
+    table.Drop(_SOURCE_IP),
+    table.Cut(_USER, 10),
+    table.Cut(_AGENT, 8),
+    table.Cut(_COMMAND, 12),
+    table.Cut(_STACK, 12, from_start=True),
+    table.Compact(_TIME),
+    table.Drop(_AGENT),
+    table.Cut(_STACK, 10, from_start=True),
+    table.Cut(_OUTCOME, 10),
+    table.Cut(_USER, 6),
+    table.Cut(_COMMAND, 8),
+    table.Cut(_STACK, 5, from_start=True),
+)
+_COMPACT_TITLES = ("TIME (UTC)",)
+# Following, the widths are fixed before the rows come: room for typical values (a rare
+# longer one is cut, `changes-detected` too, as `changes-d…`).
+_FOLLOW_WIDTHS = (20, 8, 6, 24, 10, len("unfinished"), 8, 4, 15, MIN_LENGTH + 1)
 
 
 def _duration(ms: object) -> str:
@@ -51,7 +69,7 @@ def run_agent(run: Run) -> str | None:
     return str(agent.get("name")) if agent is not None else None
 
 
-def table_cells(run: Run) -> list[str]:
+def table_cells(run: Run, short_id: str) -> list[str]:
     end = run.end or {}
     stamp = str(run.time or "")
     return [
@@ -64,8 +82,13 @@ def table_cells(run: Run) -> list[str]:
         _duration(end.get("duration_ms")),
         str(end["exit_code"]) if end.get("exit_code") is not None else "-",
         str(run.get("source_ip") or "-"),
-        run.run_id[:_RUN_ID_SHOWN],
+        short_id,
     ]
+
+
+def _compact_cells(cells: list[str]) -> list[str]:
+    """The same row with the time as `11-21 09:12`."""
+    return [cells[0][5:16], *cells[1:]]
 
 
 def script_cells(run: Run) -> list[object]:
@@ -84,20 +107,53 @@ def script_cells(run: Run) -> list[object]:
     ]
 
 
-def render_runs(runs: list[Run], terminal: Terminal, as_json: bool) -> list[str]:
-    if as_json:
-        return [json_line(run.as_json()) for run in runs]
-    if not terminal.is_tty:
-        return [tsv_line(script_cells(run)) for run in runs]
-    return table(
-        HEADER,
-        [table_cells(run) for run in runs],
-        terminal,
-        shrinkable=_SHRINKABLE,
-        droppable=_DROPPABLE,
-        colours=[OUTCOME_COLOURS.get(run.outcome) for run in runs],
-        colour_column=_OUTCOME_COLUMN,
-    )
+class RunLines:
+    """Runs as stdout wants them: a table on a terminal, else TSV or JSON lines."""
+
+    def __init__(self, terminal: Terminal, as_json: bool, short_ids: ShortIds | None) -> None:
+        self.terminal = terminal
+        self.as_json = as_json
+        self.short_ids = short_ids or ShortIds()
+        self.is_table = terminal.is_tty and not as_json
+        self.layout: table.Layout | None = None
+
+    def _cells(self, run: Run) -> list[str]:
+        return table_cells(run, self.short_ids.short(run.run_id))
+
+    def _painters(self, run: Run) -> dict[int, object]:
+        colour = OUTCOME_COLOURS.get(run.outcome)
+        return {_OUTCOME: lambda text: self.terminal.paint(text, colour)}
+
+    def lines(self, runs: list[Run], *, fixed: bool = False) -> list[str]:
+        """All the runs; a table starts with its header. `fixed`: the widths stay for rows
+        that follow (row())."""
+        if not self.is_table:
+            return [self.row(run) for run in runs]
+        rows = [self._cells(run) for run in runs]
+        self.layout = table.fit(
+            HEADER,
+            rows,
+            self.terminal.width,
+            _GIVE_WAY,
+            compact_rows=[_compact_cells(row) for row in rows],
+            compact_titles=_COMPACT_TITLES,
+            at_least=_FOLLOW_WIDTHS if fixed else (),
+        )
+        lines = [table.header_line(self.layout, self.terminal.bold)]
+        for run, row in zip(runs, rows, strict=True):
+            lines.append(self._table_row(run, row))
+        return lines
+
+    def row(self, run: Run) -> str:
+        if self.as_json:
+            return json_line(run.as_json())
+        if not self.is_table:
+            return tsv_line(script_cells(run))
+        return self._table_row(run, self._cells(run))
+
+    def _table_row(self, run: Run, cells: list[str]) -> str:
+        assert self.layout is not None
+        return table.row_line(self.layout, cells, _compact_cells(cells), self._painters(run))
 
 
 @click.command("log")
@@ -105,10 +161,18 @@ def render_runs(runs: list[Run], terminal: Terminal, as_json: bool) -> list[str]
 @click.option("-n", "--limit", default=50, show_default=True, help="Runs to show; 0: all.")
 @click.option("--reverse", is_flag=True, help="Oldest first.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per run.")
-@click.option("-f", "--follow", is_flag=True, help="Keep printing new runs as they are recorded.")
+@click.option(
+    "-f",
+    "--follow",
+    is_flag=True,
+    help="Keep printing runs as they are recorded: each when it ends, and as running "
+    "when it is still going 2 seconds after it started.",
+)
+@no_pager_option
 def command(limit: int, reverse: bool, as_json: bool, follow: bool, **params) -> None:
     """One row per run (start and end merged): time, user, AI agent, stack, command,
-    outcome, duration, exit code, source IP. Newest first.
+    outcome, duration, exit code, source IP, and a short run id that `audit show` takes.
+    Newest first.
 
     \b
     Examples:
@@ -120,77 +184,17 @@ def command(limit: int, reverse: bool, as_json: bool, follow: bool, **params) ->
     if limit < 0:
         raise click.BadParameter("must be 0 (all) or more", param_hint="-n/--limit")
     filters = filters_from(params)
-    store = open_log()
     terminal = Terminal()
     damage = Damage()
-    tail = _Tail(store) if follow else None
-    # Following shows the latest runs the way tail does (oldest of them first), so
-    # --reverse changes nothing there.
-    newest_first = not reverse or follow
-    runs = select_runs(store, filters, damage, newest_first=newest_first)
-    chosen = list(itertools.islice(runs, limit) if limit else runs)
     if follow:
-        chosen.reverse()
-    lines = render_runs(chosen, terminal, as_json)
-    if follow:
-        for line in lines:
-            click.echo(line, color=terminal.colour)
-    else:
-        terminal.emit(lines)
-    damage.report()
-    if follow:
-        _follow(store, filters, terminal, as_json, tail, damage)
+        from pulumi_audited.viewer.follow import follow as follow_log
 
-
-class _Tail:
-    """How far each partition has been read: bytes and lines."""
-
-    def __init__(self, store) -> None:
-        self.read: dict[str, tuple[int, int]] = {}
-        for partition in store.partitions():
-            data = partition.read_bytes()
-            self.read[partition.name] = (len(data), data.count(b"\n"))
-
-    def new_lines(self, partition) -> list[tuple[int, bytes]]:
-        offset, lines = self.read.get(partition.name, (0, 0))
-        data = partition.read_bytes(offset)
-        complete = data[: data.rfind(b"\n") + 1]
-        found = complete.split(b"\n")[:-1]
-        self.read[partition.name] = (offset + len(complete), lines + len(found))
-        return list(enumerate(found, start=lines + 1))
-
-    def oldest(self) -> str | None:
-        return min(self.read, default=None)
-
-
-def _follow(store, filters, terminal: Terminal, as_json: bool, tail: _Tail, damage) -> None:
-    starts: dict[str, dict] = {}
-    try:
-        while True:
-            time.sleep(_FOLLOW_PAUSE)
-            for partition in store.partitions(tail.oldest()):
-                for number, line in tail.new_lines(partition):
-                    run = _follow_record(line, starts, filters)
-                    if run is None:
-                        if parse_record_line(line) is None and line.strip():
-                            damage.add(partition.location, number)
-                        continue
-                    for shown in render_runs([run], terminal, as_json):
-                        click.echo(shown, color=terminal.colour)
-            damage.report()
-            damage.places.clear()
-    except KeyboardInterrupt:
+        follow_log(open_log(), filters, limit, RunLines, terminal, as_json, damage)
         return
-
-
-def _follow_record(line: bytes, starts: dict[str, dict], filters) -> Run | None:
-    record = parse_record_line(line)
-    if record is None or not filters.invariant_match(record):
-        return None
-    run_id = str(record.get("run_id") or "")
-    if record.get("phase") == "end":
-        run = Run(starts.pop(run_id, None), record)
-    else:
-        starts[run_id] = record
-        run = Run(record, None)
-    return run if run_matches(filters, run) else None
+    store = open_log()
+    runs = select_runs(store, filters, damage, newest_first=not reverse)
+    chosen = list(itertools.islice(runs, limit) if limit else runs)
+    # Short ids are unique in the whole log: asked only where the table shows them.
+    short_ids = for_store(store) if terminal.is_tty and not as_json and chosen else None
+    terminal.emit(RunLines(terminal, as_json, short_ids).lines(chosen))
+    damage.report()

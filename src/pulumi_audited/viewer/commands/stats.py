@@ -9,6 +9,7 @@ import click
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
 from pulumi_audited.viewer.formats import Terminal, json_line
+from pulumi_audited.viewer.pager import no_pager_option
 from pulumi_audited.viewer.query import select_runs
 from pulumi_audited.viewer.records import Damage
 from pulumi_audited.viewer.safe_text import escape
@@ -111,6 +112,7 @@ def render(tally: Tally, top: int, terminal: Terminal) -> list[str]:
 @filter_options(with_outcome_states=True)
 @click.option("--top", default=10, show_default=True, help="Entries per table.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@no_pager_option
 def command(top: int, as_json: bool, **params) -> None:
     """Runs by user, AI agent, stack, command, event and outcome; the failure rate; the
     busiest stacks and hours; over the period given by --since/--until (default: all

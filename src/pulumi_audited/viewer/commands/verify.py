@@ -10,6 +10,7 @@ from pulumi_audited.store.verify import verify
 from pulumi_audited.viewer.cli import EXIT_UNREADABLE
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.formats import Terminal, json_line
+from pulumi_audited.viewer.pager import no_pager_option
 from pulumi_audited.viewer.safe_text import escape
 
 EXIT_DAMAGED = 1
@@ -17,6 +18,7 @@ EXIT_DAMAGED = 1
 
 @click.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every finding.")
+@no_pager_option
 def command(as_json: bool) -> None:
     """Walk the hash chain and report every edited, deleted, inserted or reordered record and
     every corrupt line, with its file, line and record id. Where the writer's clock stepped
