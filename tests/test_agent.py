@@ -453,12 +453,20 @@ def test_log_table_and_tsv_show_the_agent(agent_log):
 
     sandbox, _starts = agent_log
     table = _on_terminal(
-        sandbox, "log", "--agent", "github-copilot", env={"NO_COLOR": "1"}, columns=80
+        sandbox, "log", "--agent", "github-copilot", env={"NO_COLOR": "1"}, columns=100
     )
     rows = table.splitlines()
-    assert rows[0].split()[:3] == ["TIME", "USER", "AGENT"]
-    assert all(len(row) <= 80 for row in rows)
+    assert rows[0].split()[-8:-6] == ["USER", "AGENT"]
+    assert all(len(row) <= 100 for row in rows)
     assert all(row.split()[3].startswith("github-") for row in rows[1:])
+    # At 80 columns the agent gives way (after the source IP, and after the stack was cut),
+    # never the run id.
+    narrow = _on_terminal(
+        sandbox, "log", "--agent", "github-copilot", env={"NO_COLOR": "1"}, columns=80
+    ).splitlines()
+    assert all(len(row) <= 80 for row in narrow)
+    assert narrow[0].split()[-1] == "RUN"
+    assert all(7 <= len(row.split()[-1]) <= 10 and "…" not in row.split()[-1] for row in narrow[1:])
     tsv = sandbox.run("audit", "log", "-n", "3", "--agent", "cursor").stdout.decode()
     assert [line.split("\t")[-1] for line in tsv.splitlines()] == ["cursor"] * 3
     human = sandbox.run("audit", "log", "-n", "1", "--agent", "none").stdout.decode()
