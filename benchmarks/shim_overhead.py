@@ -68,8 +68,14 @@ def measure(
     if baseline_src is not None:
         # The editable install's .pth comes after PYTHONPATH on sys.path: the baseline's
         # package wins for this command only.
+        # Its own cache folder: two versions whose parsed-YAML caches differ in format would
+        # otherwise each find the other's entry stale and parse Pulumi.yaml afresh every run.
         commands["baseline"] = [str(SHIM), *args]
-        environments["baseline"] = {**env, "PYTHONPATH": str(baseline_src)}
+        environments["baseline"] = {
+            **env,
+            "PYTHONPATH": str(baseline_src),
+            "XDG_CACHE_HOME": env["XDG_CACHE_HOME"] + "-baseline",
+        }
     samples: dict[str, list[float]] = {name: [] for name in commands}
     names = list(commands)
     for round_number in range(runs):

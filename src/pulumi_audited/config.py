@@ -19,7 +19,7 @@ and line: an audit tool must not quietly run with settings nobody chose.
 
 import os
 
-from pulumi_audited import config_file, paths
+from pulumi_audited import paths
 from pulumi_audited.config_values import DEFAULT_SKIP, DEFAULTS, ConfigError, from_environment
 
 __all__ = ["DEFAULTS", "DEFAULT_SKIP", "ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
@@ -110,6 +110,8 @@ class Settings:
 def load_settings(start_dir: str, environ: os._Environ | dict[str, str]) -> Settings:
     layers = _Layers()
     files = config_files(start_dir, environ)
+    if files:  # most machines have none: then the reader is not even imported
+        from pulumi_audited import config_file
     for role, path in files:
         loaded = dict(config_file.load(path))
         pinned = loaded.pop(config_file.PINNED, None)

@@ -101,6 +101,8 @@ def _check_seconds(key: str, value: object) -> float:
 def _check_log(value: str, base_dir: str) -> str:
     """A remote location is checked whole (LocationError, a ValueError, names it); a path or
     file:// URL is made absolute; any other scheme is refused."""
+    if "://" not in value:  # a plain path, the common case: no need for the location rules
+        return _resolve_path(value, base_dir)
     from pulumi_audited.store import location
 
     if location.scheme_of(value) in location.SCHEMES:
