@@ -4,9 +4,14 @@ A store is opened from the log location: a path or `file://` URL here; `s3://` a
 `azblob://` logs are written through the spool (store/spool.py) and read by remote_read.py.
 """
 
-from pulumi_audited.store.location import SCHEMES as REMOTE_SCHEMES
-
-__all__ = ["REMOTE_PREFIXES", "StoreError", "is_remote", "local_folder", "open_store"]
+__all__ = [
+    "REMOTE_PREFIXES",
+    "REMOTE_SCHEMES",
+    "StoreError",
+    "is_remote",
+    "local_folder",
+    "open_store",
+]
 
 
 class StoreError(Exception):
@@ -15,7 +20,9 @@ class StoreError(Exception):
 
 
 # Log locations kept in a bucket; anything else is a local folder. Deciding this costs no
-# heavy import: the shim asks on every run, and the spool is loaded only for a remote log.
+# import: the shim asks on every run, and store.location (each scheme's parameters) and the
+# spool are loaded only for a remote log.
+REMOTE_SCHEMES = ("s3", "azblob")
 REMOTE_PREFIXES = tuple(f"{scheme}://" for scheme in REMOTE_SCHEMES)
 
 

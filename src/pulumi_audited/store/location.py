@@ -10,7 +10,7 @@ Messages never repeat a parameter's value, nor the query string: a value may be 
 pasted by mistake.
 """
 
-SCHEMES = ("s3", "azblob")
+from pulumi_audited.store import REMOTE_SCHEMES as SCHEMES
 
 # The query parameters each scheme accepts, with what a valid value looks like.
 PARAMETERS: dict[str, dict[str, str]] = {
