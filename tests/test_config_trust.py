@@ -122,6 +122,28 @@ def test_a_team_file_may_raise_on_failure_but_never_lower_it(sandbox):
     assert sandbox.standin_events() == []
 
 
+def test_a_team_file_another_user_owns_is_ignored(sandbox):
+    """A `.pulumi-audited.yaml` planted in a shared parent folder (/tmp) by another user, or a
+    checkout another user owns: ignored, as git ignores a repository it calls unsafe."""
+    from other_users import require_root
+
+    require_root()
+    team = sandbox.write_config("on_failure: block\nskip: []\n")
+    os.chown(team, 4242, 4242)  # a uid nobody on the machine has
+    result = sandbox.run("up", "--yes", "-s", "dev", env=_unwritable_log(sandbox))
+    assert result.returncode == 0, "the stranger's on_failure: block must not apply"
+    assert len(sandbox.standin_events("start")) == 1
+    assert f"team config {team} is ignored: it belongs to another user (uid 4242)" in (
+        result.stderr.decode()
+    )
+    config = sandbox.run("audit", "config", "--json")
+    assert [item["path"] for item in json.loads(config.stdout)["config_files"]] == []
+    # Owned by the user, the same file applies.
+    os.chown(team, os.geteuid(), os.getegid())
+    result = sandbox.run("up", "--yes", "-s", "dev", env=_unwritable_log(sandbox))
+    assert result.returncode == 125
+
+
 def test_a_team_file_cannot_move_a_log_someone_chose(sandbox):
     user_log = sandbox.root / "user-log"
     _user_config(sandbox, f"log: {user_log}\n")

@@ -110,6 +110,14 @@ class Settings:
 def load_settings(start_dir: str, environ: os._Environ | dict[str, str]) -> Settings:
     layers = _Layers()
     files = config_files(start_dir, environ)
+    stranger = next((path for role, path in files if role == TEAM and not _ours(path)), None)
+    if stranger is not None:
+        files.remove((TEAM, stranger))
+        layers.warnings.append(
+            f"team config {stranger} is ignored: it belongs to another user (uid "
+            f"{os.stat(stranger).st_uid}), like a repository git would call unsafe; a file "
+            "planted in a shared parent folder such as /tmp must not configure your auditing"
+        )
     if files:  # most machines have none: then the reader is not even imported
         from pulumi_audited import config_file
     for role, path in files:
@@ -269,6 +277,15 @@ def config_files(start_dir: str, environ: os._Environ | dict[str, str]) -> list[
     if team_file:
         found.append((TEAM, team_file))
     return found
+
+
+def _ours(path: str) -> bool:
+    """Whether the current user or root owns `path`, as git requires of a repository."""
+    try:
+        owner = os.stat(path).st_uid
+    except OSError:
+        return True  # gone meanwhile: reading it reports that
+    return owner in (os.geteuid(), 0)
 
 
 def find_upward(start_dir: str, name: str) -> str | None:
