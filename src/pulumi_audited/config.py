@@ -56,7 +56,39 @@ TEAM_SECONDS = {
 
 
 class Settings:
-    __slots__ = ("files", "origins", "pinned", "sources", "values", "warnings")
+    """The settings in force, one typed attribute each, and where each came from."""
+
+    __slots__ = (
+        "files",
+        "lock_timeout",
+        "log",
+        "on_failure",
+        "origins",
+        "pinned",
+        "pulumi",
+        "remote_timeout",
+        "ship_wait",
+        "skip",
+        "sources",
+        "warnings",
+    )
+
+    log: str | None
+    on_failure: str  # "warn" or "block"
+    pulumi: str | None
+    skip: list[str]
+    lock_timeout: float
+    # Seconds a remote store may take to answer one request (and, under on_failure: block, to
+    # acknowledge the start record).
+    remote_timeout: float
+    # Seconds the shim may wait, after pulumi ends, for a running shipper to ship the end
+    # record; 0 never waits.
+    ship_wait: float
+    sources: dict[str, str]  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
+    files: list[tuple[str, str]]  # (role, path) of each file read, lowest precedence first
+    origins: dict[str, str]  # setting -> DEFAULT, SITE, USER, CHOSEN, TEAM or ENV
+    pinned: dict[str, str]  # setting -> "<site file>:<line>" of its pin
+    warnings: list[str]  # values ignored (pinned, or a team file's), one line each
 
     def __init__(
         self,
@@ -67,44 +99,31 @@ class Settings:
         pinned: dict[str, str],
         warnings: list[str],
     ):
-        self.values = values
-        self.sources = sources  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
-        self.files = files  # (role, path) of each file read, lowest precedence first
-        self.origins = origins  # setting -> DEFAULT, SITE, USER, CHOSEN, TEAM or ENV
-        self.pinned = pinned  # setting -> "<site file>:<line>" of its pin
-        self.warnings = warnings  # values ignored (pinned, or a team file's), one line each
+        # config_values.validate has checked each value's type; the asserts tell the checker.
+        log, pulumi, on_failure = values["log"], values["pulumi"], values["on_failure"]
+        skip = values["skip"]
+        assert log is None or isinstance(log, str)
+        assert pulumi is None or isinstance(pulumi, str)
+        assert isinstance(on_failure, str) and isinstance(skip, list)
+        self.log, self.pulumi, self.on_failure, self.skip = log, pulumi, on_failure, skip
+        self.lock_timeout = _seconds(values["lock_timeout"])
+        self.remote_timeout = _seconds(values["remote_timeout"])
+        self.ship_wait = _seconds(values["ship_wait"])
+        self.sources = sources
+        self.files = files
+        self.origins = origins
+        self.pinned = pinned
+        self.warnings = warnings
 
     @property
-    def log(self) -> str | None:
-        return self.values["log"]  # type: ignore[return-value]
+    def values(self) -> dict[str, object]:
+        """Each setting's value by name, in DEFAULTS' order."""
+        return {key: getattr(self, key) for key in DEFAULTS}
 
-    @property
-    def on_failure(self) -> str:
-        return self.values["on_failure"]  # type: ignore[return-value]
 
-    @property
-    def pulumi(self) -> str | None:
-        return self.values["pulumi"]  # type: ignore[return-value]
-
-    @property
-    def skip(self) -> list[str]:
-        return self.values["skip"]  # type: ignore[return-value]
-
-    @property
-    def lock_timeout(self) -> float:
-        return self.values["lock_timeout"]  # type: ignore[return-value]
-
-    @property
-    def remote_timeout(self) -> float:
-        """Seconds a remote store may take to answer one request (and, under on_failure:
-        block, to acknowledge the start record)."""
-        return self.values["remote_timeout"]  # type: ignore[return-value]
-
-    @property
-    def ship_wait(self) -> float:
-        """Seconds the shim may wait, after pulumi ends, for a running shipper to ship the
-        end record; 0 never waits."""
-        return self.values["ship_wait"]  # type: ignore[return-value]
+def _seconds(value: object) -> float:
+    assert isinstance(value, (int, float))
+    return float(value)
 
 
 def load_settings(start_dir: str, environ: os._Environ | dict[str, str]) -> Settings:
@@ -131,7 +150,9 @@ def load_settings(start_dir: str, environ: os._Environ | dict[str, str]) -> Sett
         for key, (value, line) in loaded.items():
             layers.offer(key, value, role, f"{path}:{line}", f"{_LABELS[role]} {path}, line {line}")
         if pinned is not None:
-            for key in pinned[0]:  # type: ignore[union-attr]
+            keys = pinned[0]
+            assert isinstance(keys, list)  # config_file checked it is a list of settings
+            for key in keys:
                 layers.pinned[key] = f"{path}:{pinned[1]}"
     for key, variable in ENVIRONMENT.items():
         raw = environ.get(variable)
@@ -195,8 +216,9 @@ def _team_value(
             "own config file or PULUMI_AUDITED_PULUMI"
         )
     if key == "skip":
-        kept = [item for item in current if item in value]  # type: ignore[union-attr, operator]
-        added = [item for item in value if item not in current]  # type: ignore[union-attr]
+        assert isinstance(current, list) and isinstance(value, list)
+        kept = [item for item in current if item in value]
+        added = [item for item in value if item not in current]
         if not added:
             return kept, None
         return kept, (
@@ -212,11 +234,13 @@ def _team_value(
             )
         return value, None
     if key == "log":
-        refusal = _team_log_refusal(value, current_origin, source)  # type: ignore[arg-type]
+        assert isinstance(value, str)  # None equals the default, returned above
+        refusal = _team_log_refusal(value, current_origin, source)
         return (current, f"log is ignored: {refusal}") if refusal else (value, None)
     if key in TEAM_SECONDS:
         least, most = TEAM_SECONDS[key]
-        if least <= value <= most:  # type: ignore[operator]
+        assert isinstance(value, float)
+        if least <= value <= most:
             return value, None
         return current, (
             f"{key}: {value:g} is ignored: a team file may set it from {least:g} to {most:g} "

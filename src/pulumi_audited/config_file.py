@@ -17,13 +17,15 @@ PINNED = "pinned"
 def load(path: str) -> dict[str, tuple[object, int]]:
     """{setting: (value, line of its name)}; ConfigError when the file cannot be used."""
     try:
-        return yamlcache.load(path, parse=parse_text)  # type: ignore[return-value]
+        loaded = yamlcache.load(path, parse=parse_text)
     except yamlcache.YAMLFileError as error:
         raise ConfigError(f"broken config {error}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"broken config {path}: not UTF-8 text") from None
     except OSError as error:
         raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+    assert isinstance(loaded, dict)  # parse_text's result, or its cached copy
+    return loaded
 
 
 def parse_text(text: str, path: str) -> dict[str, tuple[object, int]]:

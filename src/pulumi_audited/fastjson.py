@@ -6,8 +6,12 @@ so the output is the same as `json.dumps(obj, ensure_ascii=True, separators=(","
 The viewer, which is not on the hot path, uses the json module.
 """
 
-from _json import encode_basestring_ascii as _quote
-from _json import make_scanner as _make_scanner
+try:
+    from _json import encode_basestring_ascii as _quote
+    from _json import make_scanner as _make_scanner
+except ImportError:  # pragma: no cover - a build without the accelerator: json's own fallback
+    from json.encoder import py_encode_basestring_ascii as _quote
+    from json.scanner import py_make_scanner as _make_scanner
 
 
 class _ScannerContext:

@@ -30,9 +30,9 @@ def _cache_path(path: str) -> str:
     """One cache file per source file, named after its path (no hash module to load)."""
     name = path.replace("%", "%25").replace("/", "%2F") + ".marshal"
     if len(os.fsencode(name)) > 255:
-        from _sha1 import sha1
+        from pulumi_audited.hashes import sha1_hex
 
-        name = sha1(os.fsencode(path)).hexdigest() + ".marshal"
+        name = sha1_hex(os.fsencode(path)) + ".marshal"
     return os.path.join(paths.user_cache_dir(), "yaml", name)
 
 

@@ -15,9 +15,9 @@ SELF_MANAGED_ORGANIZATION = "organization"
 
 def workspace_file(pulumi_home: str, project_name: str, project_file: str) -> str:
     """pulumi's per-project settings file, named after the sha1 of the project file's path."""
-    from _sha1 import sha1  # loaded only when the workspace file is consulted: 0.3 ms
+    from pulumi_audited.hashes import sha1_hex  # loaded only when the file is consulted
 
-    digest = sha1(os.fsencode(project_file)).hexdigest()
+    digest = sha1_hex(os.fsencode(project_file))
     return os.path.join(pulumi_home, "workspaces", f"{project_name}-{digest}-workspace.json")
 
 

@@ -5,19 +5,12 @@ bytes without the newline). The first record of a chain has `prev: null`. Lines 
 records (torn by a crash, or foreign) are not part of the chain.
 """
 
-try:  # the C module behind hashlib.sha256; importing hashlib costs 3 ms more (OpenSSL)
-    from _sha2 import sha256  # Python 3.12+
-except ImportError:  # pragma: no cover - depends on the Python version
-    try:
-        from _sha256 import sha256  # Python 3.10, 3.11
-    except ImportError:
-        from hashlib import sha256
-
 from pulumi_audited import fastjson
+from pulumi_audited.hashes import sha256_hex
 
 
 def line_hash(line: bytes) -> str:
-    return sha256(line).hexdigest()
+    return sha256_hex(line)
 
 
 # How every record line begins: the writer's JSON is canonical (fixed key order, compact).
