@@ -101,6 +101,7 @@ $(VENV)/.installed: pyproject.toml
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 # BASELINE=DIR (another checkout's src folder) adds that version's shim to every round.
 bench: setup

@@ -20,14 +20,13 @@ ON_FAILURE_CHOICES = ("warn", "block")
 # -h/--help on any command, and "version" for --version.
 DEFAULT_SKIP = ("version", "help", "gen-completion", "__complete", "__completeNoDesc")
 
+DEFAULT_SECONDS: dict[str, float] = {"lock_timeout": 10.0, "remote_timeout": 10.0, "ship_wait": 2.0}
 DEFAULTS: dict[str, object] = {
     "log": None,
     "on_failure": "warn",
     "pulumi": None,
     "skip": list(DEFAULT_SKIP),
-    "lock_timeout": 10.0,
-    "remote_timeout": 10.0,
-    "ship_wait": 2.0,
+    **DEFAULT_SECONDS,
 }
 
 # Seconds settings: (least, most). The shim defers SIGTERM while it waits for a lock or a

@@ -6,12 +6,8 @@ so the output is the same as `json.dumps(obj, ensure_ascii=True, separators=(","
 The viewer, which is not on the hot path, uses the json module.
 """
 
-try:
-    from _json import encode_basestring_ascii as _quote
-    from _json import make_scanner as _make_scanner
-except ImportError:  # pragma: no cover - a build without the accelerator: json's own fallback
-    from json.encoder import py_encode_basestring_ascii as _quote
-    from json.scanner import py_make_scanner as _make_scanner
+from _json import encode_basestring_ascii as _quote
+from _json import make_scanner as _make_scanner
 
 
 class _ScannerContext:
@@ -31,7 +27,8 @@ def scanner(object_pairs_hook: object = None, parse_constant: object = float):
     """json's C scanner: `scan(text, index) -> (value, end)`, raising StopIteration or
     ValueError where no JSON value starts. `object_pairs_hook` receives each object's pairs in
     document order; `parse_constant` is given NaN, Infinity and -Infinity."""
-    return _make_scanner(_ScannerContext(object_pairs_hook, parse_constant))
+    # typeshed types the context as a make_scanner; the C scanner reads only these attributes
+    return _make_scanner(_ScannerContext(object_pairs_hook, parse_constant))  # type: ignore[arg-type]
 
 
 _scan = scanner()

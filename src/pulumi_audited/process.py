@@ -98,15 +98,19 @@ class Runner:
         """Start pulumi and wait for it. Raises OSError when it cannot be started.
 
         `later` is (seconds, function): call the function once pulumi has run that long."""
-        own_group = {} if self.shares_group else {"setpgroup": 0}
-        pid = os.posix_spawn(
-            path,
-            argv,
-            env,
-            setsigmask=self.original_mask,
-            setsigdef=_RESET_IN_CHILD,
-            **own_group,
-        )
+        if self.shares_group:
+            pid = os.posix_spawn(
+                path, argv, env, setsigmask=self.original_mask, setsigdef=_RESET_IN_CHILD
+            )
+        else:
+            pid = os.posix_spawn(
+                path,
+                argv,
+                env,
+                setsigmask=self.original_mask,
+                setsigdef=_RESET_IN_CHILD,
+                setpgroup=0,
+            )
         child = Child(pid)
         if not self.shares_group and self._terminal_is_ours():
             self._give_terminal_to(pid)

@@ -17,6 +17,12 @@ from pulumi_audited.errors import (
     warn,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pulumi_audited.config import Settings
+    from pulumi_audited.pulumi.cli import Invocation
+    from pulumi_audited.store.spool import Spool
+
 RUN_ID_VARIABLE = "PULUMI_AUDITED_RUN_ID"
 REASON_VARIABLE = "PULUMI_AUDITED_REASON"
 VIEWER_COMMAND = "audit"
@@ -84,7 +90,8 @@ def run(argv: list[str]) -> int:
         from pulumi_audited.pulumi.cli import parse
 
         invocation = parse(argv)
-    settings = load_settings(_effective_cwd(invocation and invocation.cwd, environ), environ)
+    cwd = invocation.cwd if invocation is not None else None
+    settings = load_settings(_effective_cwd(cwd, environ), environ)
     if not (quick_key or "").startswith("__complete"):  # a TAB press shows no warning
         for line in settings.warnings:
             warn(line)
@@ -150,7 +157,9 @@ def _start_failure(pulumi: str, error: OSError) -> ShimError:
     return ShimError(f"cannot run {pulumi}: {error.strerror}", code)
 
 
-def _run_recorded(pulumi: str, argv: list[str], invocation, settings, depth: int) -> int:
+def _run_recorded(
+    pulumi: str, argv: list[str], invocation: "Invocation", settings: "Settings", depth: int
+) -> int:
     from pulumi_audited.process import Runner
     from pulumi_audited.record import new_id
 
@@ -195,12 +204,12 @@ class _Recorder:
     same failure is not reported twice.
     """
 
-    def __init__(self, settings, invocation) -> None:
+    def __init__(self, settings: "Settings", invocation: "Invocation") -> None:
         self.settings = settings
         self.invocation = invocation
         self.start: dict | None = None
         self.failure = ""
-        self.spool = None  # the spool, when the log is remote
+        self.spool: Spool | None = None  # the spool, when the log is remote
         self.last_spooled: str | None = None
         self.shipper_pid: int | None = None  # the shipper this run started
 
@@ -276,6 +285,8 @@ class _Recorder:
         runs; False (with the reason in `failure`) when it did not say so in time."""
         from pulumi_audited.store.shipper import ship_with_deadline
 
+        # Called only after write_start spooled the start record.
+        assert self.spool is not None and self.last_spooled is not None
         reason = ship_with_deadline(self.spool, self.last_spooled, self.settings.remote_timeout)
         if reason is None:
             return True

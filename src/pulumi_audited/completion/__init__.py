@@ -226,6 +226,7 @@ def _one_line_value(value: object) -> str:
 def complete_audit_command(ctx: click.Context, words: tuple[str, ...]) -> None:
     """Completion candidates for `audit WORDS...`, the last word the one being completed."""
     group = ctx.find_root().command
+    assert isinstance(group, click.Group)  # the audit group is the root
     try:
         items, directive = audit_candidates(group, list(words), os.environ)
     except Exception:  # a TAB press must never print a traceback into the command line
@@ -249,6 +250,7 @@ def shell_init_command(ctx: click.Context, shell: str, no_alias: bool) -> None:
     PowerShell: pulumi-audited audit shell-init powershell | Out-String | Invoke-Expression
     """
     group = ctx.find_root().command
+    assert isinstance(group, click.Group)  # the audit group is the root
     click.echo(render_shell_init(shell, group, alias=not no_alias), nl=False)
 
 

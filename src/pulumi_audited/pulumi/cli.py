@@ -150,7 +150,8 @@ class Invocation:
             return NotImplemented
         return all(getattr(self, name) == getattr(other, name) for name in _FIELD_ORDER)
 
-    __hash__ = None  # type: ignore[assignment]  # mutable
+    # Mutable, so unhashable; typeshed declares object.__hash__ a method, hence the ignore.
+    __hash__ = None  # type: ignore[assignment]
 
 
 _FIELD_ORDER = (

@@ -351,7 +351,7 @@ class Parser:
         type_text = " ".join(t.text for t in self.toks[type_start : self.i])
         exprs: list[Node | None] = []
         if self.accept("="):
-            exprs = self.parse_expr_list()
+            exprs = [*self.parse_expr_list()]
         elif is_const:
             exprs = previous  # an omitted constant expression repeats the previous one
         exprs = exprs + [None] * (len(names) - len(exprs))

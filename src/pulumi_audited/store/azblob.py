@@ -36,6 +36,10 @@ from pulumi_audited.store.location import public_location
 from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
 # Threads that read at once share one connection pool; requests' default keeps 10.
 POOL_SIZE = 32
 # Error codes that mean "not now" (with 500 or 503): retried like those statuses.
@@ -108,14 +112,20 @@ def _refused(error: BaseException) -> bool:
     return "connection refused" in text or "errno 111" in text
 
 
+def _error_code(error: HttpResponseError) -> str:
+    """The storage service's error code ("" when it gave none): the storage SDK sets
+    `error_code`, an enum member or a string, on the errors it raises."""
+    code = getattr(error, "error_code", None)
+    return str(getattr(code, "value", code) or "")
+
+
 def _transient(error: BaseException) -> bool:
     """Whether a failed request may succeed when tried again: throttling, a server error, an
     answer broken off. Not a connection that could not be made (refused, unknown host)."""
     if isinstance(error, (ResourceExistsError, ResourceModifiedError)):
         return False
     if isinstance(error, HttpResponseError) and error.response is not None:
-        code = str(getattr(error.error_code, "value", error.error_code) or "")
-        return error.status_code in TRANSIENT_STATUSES or code in _TRANSIENT_CODES
+        return error.status_code in TRANSIENT_STATUSES or _error_code(error) in _TRANSIENT_CODES
     return isinstance(error, ServiceResponseError)
 
 
@@ -202,7 +212,7 @@ class AzureBlobObjects:
         return {"account_name": account, "account_key": key}
 
     @staticmethod
-    def _default_credential() -> object:
+    def _default_credential() -> TokenCredential:
         try:
             from azure.identity import DefaultAzureCredential
         except ImportError:
@@ -316,7 +326,8 @@ class AzureBlobObjects:
                     continuation_token=token
                 )
             items = list(next(paged, []))
-            return items, paged.continuation_token
+            # by_page() is typed as a plain iterator; the SDK's pager carries the token.
+            return items, getattr(paged, "continuation_token", None)
 
         while True:
             # Each page has its own deadline, as with S3: a long listing is many answers.
@@ -352,8 +363,8 @@ class AzureBlobObjects:
             self._call(attempts, upload)
             return True
         except (ResourceExistsError, ResourceModifiedError) as error:
-            if isinstance(error, ResourceExistsError) and error.error_code not in (
-                None,
+            if isinstance(error, ResourceExistsError) and _error_code(error) not in (
+                "",
                 "BlobAlreadyExists",
             ):
                 raise self._error(error, f"write {key}", note=attempts.note()) from None
@@ -402,7 +413,7 @@ class AzureBlobObjects:
             return str(error)
         if isinstance(error, HttpResponseError) and error.response is not None:
             status = error.status_code
-            code = str(getattr(error.error_code, "value", error.error_code) or "")
+            code = _error_code(error)
             first = _first_line(error.message if error.message else error.reason)
             if status == 404 and code == "ContainerNotFound":
                 return (

@@ -25,7 +25,9 @@ def parse_record_line(line: bytes) -> dict | None:
         value = fastjson.loads(line)
     except (fastjson.JSONError, RecursionError):
         return None
-    schema = value.get("schema") if isinstance(value, dict) else None
+    if not isinstance(value, dict):
+        return None
+    schema = value.get("schema")
     if isinstance(schema, str) and schema.startswith("pulumi-audited/"):
         return value
     return None

@@ -76,9 +76,11 @@ def clock_steps(breaks: list[Break], seen, last: tuple) -> tuple[set[int], list[
         and s.pred < index
         and placed_before[index] > placed_before[s.pred + 1]  # not only past damage
     ]
-    explained = {segments[index].head.ordinal for index in back + forth}  # type: ignore[union-attr]
-    if first is not None and segments[first].head is not None:
-        explained.add(segments[first].head.ordinal)  # type: ignore[union-attr]
+    # Only the log's first segment has no head, and it has no predecessor.
+    heads = [segments[index].head for index in back + forth]
+    explained = {head.ordinal for head in heads if head is not None}
+    if first is not None and (first_head := segments[first].head) is not None:
+        explained.add(first_head.ordinal)
     return explained, [_note(segments[index], segments) for index in back]
 
 
@@ -92,8 +94,9 @@ def _first_written(segments: list[Segment]) -> int | None:
 
 
 def _note(segment: Segment, segments: list[Segment]) -> Finding:
-    head, before = segment.head, segments[segment.pred]  # type: ignore[index]
-    assert head is not None
+    head, pred = segment.head, segment.pred
+    assert head is not None and pred is not None  # a clock step follows another segment
+    before = segments[pred]
     return Finding(
         "clock-step",
         Place(head.place.location, head.place.line, id_of_line(head.line)),
@@ -154,13 +157,13 @@ def _order(segments: list[Segment]) -> list[tuple[int, int]] | None:
     for start, segment in enumerate(segments):
         if segment.pred is not None:
             continue
-        index, rank = start, 0
+        index: int | None = start
+        rank = 0
         while index is not None:
             order[index] = (start, rank)
             index, rank = following.get(index), rank + 1
-    if any(place is None for place in order):
-        return None
-    return order  # type: ignore[return-value]
+    placed = [place for place in order if place is not None]
+    return placed if len(placed) == len(order) else None
 
 
 def _appended_in_order(segments: list[Segment], order: list[tuple[int, int]]) -> bool:

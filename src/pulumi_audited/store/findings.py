@@ -71,7 +71,5 @@ def id_of_line(line: bytes) -> str | None:
     return str(record.get("id")) if record and record.get("id") is not None else None
 
 
-def named(place: Place | None, line: bytes | None) -> Place | None:
-    if place is None:
-        return None
+def named(place: Place, line: bytes | None) -> Place:
     return Place(place.location, place.line, id_of_line(line) if line else None)

@@ -186,7 +186,7 @@ class _Head:
             self.folder.sync()
         self.journal = (name, size, before or _NO_FILE)
 
-    def wrote(self, name: str, line: bytes) -> None:
+    def wrote(self, name: str, line: bytes | None) -> None:
         self.file, self.line, self.known = name, line, True
 
 

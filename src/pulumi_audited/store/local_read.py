@@ -13,6 +13,10 @@ from pulumi_audited.store.chain import split_lines
 from pulumi_audited.store.local import SUFFIX, list_day_files
 from pulumi_audited.store.log_folder import open_regular
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pulumi_audited.store.base import Partition
+
 
 class DayFile:
     def __init__(self, path: str) -> None:
@@ -51,7 +55,7 @@ class LocalReader:
     def __init__(self, folder: str) -> None:
         self.location = folder
 
-    def partitions(self, first: str | None = None, last: str | None = None) -> list[DayFile]:
+    def partitions(self, first: str | None = None, last: str | None = None) -> list[Partition]:
         return [DayFile(path) for path in list_day_files(self.location, first, last)]
 
 

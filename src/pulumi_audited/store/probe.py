@@ -54,11 +54,11 @@ def check_create_only(objects: ObjectStore, location: str) -> ProbeResult:
     note = "pulumi-audited probe: a second create-only write of this key must be refused"
     first = f"{note} (first write)\n".encode()
     second = f"{note} (second write: the store overwrote the first)\n".encode()
-    if not objects.create(key, first):  # type: ignore[attr-defined]
+    if not objects.create(key, first):
         return ProbeResult(
             False, "the store refused to create a new object, as if it already existed", url, False
         )
-    if not objects.create(key, second):  # type: ignore[attr-defined]
+    if not objects.create(key, second):
         result = ProbeResult(
             True, "a second create-only write of the same key was refused", url, False
         )
@@ -80,7 +80,7 @@ def _delete(objects: ObjectStore, key: str) -> bool:
     from pulumi_audited.store import StoreError
 
     try:
-        return bool(objects.delete(key))  # type: ignore[attr-defined]
+        return bool(objects.delete(key))
     except StoreError:
         return False
 

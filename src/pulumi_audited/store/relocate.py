@@ -88,6 +88,8 @@ def _chain_place(spool: Spool, name: str) -> tuple[str | None, int | None]:
         record = fastjson.loads(line) if line else {}
     except ValueError:
         return None, None
+    if not isinstance(record, dict):
+        return None, None
     writer, seq = record.get("writer"), record.get("seq")
     return (
         writer if isinstance(writer, str) else None,

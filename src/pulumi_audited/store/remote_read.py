@@ -23,11 +23,16 @@ import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 from pulumi_audited import paths
 from pulumi_audited.store import StoreError, layout
 from pulumi_audited.store.chain import parse_record_line, split_lines
 from pulumi_audited.store.remote import ObjectStore, open_objects, parse_location
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pulumi_audited.store.base import Partition
 
 FETCH_WORKERS = 16
 DAY_WORKERS = 8
@@ -206,7 +211,11 @@ class RemoteReader:
         self.listed_prefixes.append(root)
         return sorted(day for day in map(layout.day_of_prefix, prefixes) if day is not None)
 
-    def partitions(self, first: str | None = None, last: str | None = None) -> list[DayPartition]:
+    def partitions(self, first: str | None = None, last: str | None = None) -> list[Partition]:
+        # The very list the partitions hold as their siblings, not a copy.
+        return cast("list[Partition]", self.day_partitions(first, last))
+
+    def day_partitions(self, first: str | None, last: str | None) -> list[DayPartition]:
         days = [
             day
             for day in self.days()
@@ -219,7 +228,7 @@ class RemoteReader:
     # Verify: one chain per writer.
 
     def chains(self) -> list[list[ObjectPart]]:
-        partitions = self.partitions()
+        partitions = self.day_partitions(None, None)
         self.load_all(partitions)
         problems: list[tuple[str, str, str | None, str]] = []
         chains: dict[str, list[tuple[int, str, ObjectPart]]] = {}
@@ -231,9 +240,10 @@ class RemoteReader:
                     # The writer's canonical JSON: no need to parse it all.
                     record_id, day = head.group(1).decode(), head.group(2).decode()
                     if layout.day_prefix(self.prefix, day) + record_id + layout.SUFFIX == key:
-                        part = ObjectPart(key, url, body, etag, int(tail.group(2)))
+                        chain_seq = int(tail.group(2))
+                        part = ObjectPart(key, url, body, etag, chain_seq)
                         writer = tail.group(1).decode()
-                        chains.setdefault(writer, []).append((part.seq, key, part))
+                        chains.setdefault(writer, []).append((chain_seq, key, part))
                         continue
                 record = parse_record_line(body.rstrip(b"\n"))
                 if record is None:
@@ -269,10 +279,10 @@ class RemoteReader:
 
     def _pools(self) -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:
         with self._pool_lock:
-            if self._fetch_pool is None:
+            if self._fetch_pool is None or self._day_pool is None:
                 self._fetch_pool = ThreadPoolExecutor(FETCH_WORKERS, "audited-fetch")
                 self._day_pool = ThreadPoolExecutor(DAY_WORKERS, "audited-day")
-            return self._fetch_pool, self._day_pool  # type: ignore[return-value]
+            return self._fetch_pool, self._day_pool
 
     def load_all(self, partitions: list[DayPartition]) -> None:
         _, day_pool = self._pools()

@@ -71,6 +71,8 @@ def ship_pending(
             return  # shipped and removed by another process meanwhile
         try:
             record = fastjson.loads(line)
+            if not isinstance(record, dict):
+                raise TypeError("not a JSON object")
             key = layout.object_key(prefix, record)
         except (ValueError, KeyError, TypeError):
             with lock:

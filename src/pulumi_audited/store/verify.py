@@ -278,6 +278,7 @@ def _diagnose(
             and between not in explained
             and not seen.referenced_by.get(item.expected or "")
         ):
+            assert item.before is not None  # it is past the record `target`: not the first
             findings.append(
                 Finding(
                     "inserted",
@@ -320,6 +321,7 @@ def _diagnose(
             reported_corrupt.update((p.location, p.line) for p in item.corrupt_between)
             continue
         before_record = parse_record_line(item.before_line) if item.before_line else None
+        assert item.before is not None  # only the log's first record has none before it
         before = named(item.before, item.before_line)
         why = _self_inconsistency(before_record, seen)
         moved = item.before_ordinal in by_ordinal and item.before_ordinal not in clock
@@ -417,7 +419,7 @@ def verify(store: ReadableStore) -> Report:
     breaks, corrupt, last = _first_pass(partitions, report, misplaced)
     seen = _second_pass(partitions, breaks) if breaks else _Seen()
     clock: set[int] = set()
-    if breaks and not report.undiagnosed_breaks:
+    if breaks and last is not None and not report.undiagnosed_breaks:
         clock, report.notes = clock_steps(breaks, seen, last)
     _diagnose(breaks, seen, report, corrupt, clock)
     named_already = {(f.place.location, f.place.line) for f in report.findings}

@@ -141,16 +141,16 @@ class Follower:
         # ended by then has its end in that read.
         still_open = {run.run_id: run for run in latest if run.end is None and run.start}
         for run in still_open.values():
-            run.state = "running" if still_running(run.start) else "unfinished"
+            run.state = "running" if run.start and still_running(run.start) else "unfinished"
         later = []
         for record in self.poll():
-            run = still_open.get(str(record.get("run_id") or ""))
-            if run is not None and run.end is None and record.get("phase") == "end":
-                run.end = record
+            open_run = still_open.get(str(record.get("run_id") or ""))
+            if open_run is not None and open_run.end is None and record.get("phase") == "end":
+                open_run.end = record
             else:
                 later.append(record)
         for run_id, run in still_open.items():
-            if run.end is None:
+            if run.end is None and run.start:
                 self.remember_open(run_id, run.start)
         for line in self.lines.lines(latest, fixed=True):
             self.echo(line)

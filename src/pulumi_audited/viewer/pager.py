@@ -82,13 +82,15 @@ def page(text: str, colour: bool) -> bool:
     except OSError:
         return False
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    stdin = pager.stdin
+    assert stdin is not None  # stdin=PIPE
     try:
-        pager.stdin.write(text.encode(encoding, "replace"))
+        stdin.write(text.encode(encoding, "replace"))
     except (BrokenPipeError, KeyboardInterrupt):
         pass  # the reader quit early
     finally:
         try:
-            pager.stdin.close()
+            stdin.close()
         except BrokenPipeError:
             pass
         _wait(pager)

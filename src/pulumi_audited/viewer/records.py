@@ -8,7 +8,7 @@ every corrupt or foreign line is counted and none is dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 
 from pulumi_audited.errors import warn
 from pulumi_audited.store.base import Partition
@@ -95,7 +95,7 @@ def partition_records(
     *,
     newest_first: bool = False,
     shapes: ShapeCache | None = None,
-) -> Iterator[dict]:
+) -> Generator[dict, None, None]:
     """The records of one partition (those that may match `needle_groups`), parsed lazily."""
     fingerprint = partition.fingerprint() if needle_groups and shapes is not None else ""
     data = partition.read_bytes()
@@ -128,7 +128,7 @@ def iter_records(
     needle_groups: list[list[bytes]] | None = None,
     *,
     newest_first: bool = False,
-) -> Iterator[dict]:
+) -> Generator[dict, None, None]:
     shapes = ShapeCache() if needle_groups else None
     try:
         for partition in partitions:

@@ -71,7 +71,7 @@ def find_run(store, text: str) -> list[Located]:
             line = lines[number - 1]
             record = parse_record_line(line)
             run_id = record.get("run_id") if record is not None else None
-            if not isinstance(run_id, str) or not matches(run_id, text):
+            if record is None or not isinstance(run_id, str) or not matches(run_id, text):
                 continue
             if remote:
                 located = Located(record, partition.url_of_offset(position), 1, line)

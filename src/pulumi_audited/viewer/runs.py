@@ -150,9 +150,14 @@ def runs_oldest_first(records: Iterable[dict]) -> Iterator[Run]:
         while window:
             head_key = next(iter(window))
             head = window[head_key]
-            waiting = head.end is None and head.start is not None and len(window) < _WINDOW_LIMIT
-            if waiting and str(head.start.get("time") or "")[:10] >= stale_before:
-                break
+            start = head.start
+            if (
+                head.end is None
+                and start is not None
+                and len(window) < _WINDOW_LIMIT
+                and str(start.get("time") or "")[:10] >= stale_before
+            ):
+                break  # it may still end
             del window[head_key]
             yield head
     yield from window.values()

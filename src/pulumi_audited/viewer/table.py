@@ -8,7 +8,7 @@ says most, like a stack name), drops a column, or switches a column to its compa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pulumi_audited.viewer.safe_text import escape
@@ -111,7 +111,7 @@ def row_line(
     layout: Layout,
     cells: list[str],
     compact_cells: list[str] | None = None,
-    paint: dict[int, object] | None = None,
+    paint: dict[int, Callable[[str], str]] | None = None,
 ) -> str:
     """One row: `paint` maps a column to a painter applied to its padded cell."""
     last = layout.kept[-1]
@@ -145,7 +145,7 @@ def render(
     bold,
     compact_rows: list[list[str]] | None = None,
     compact_titles: Sequence[str] = (),
-    painters: list[dict[int, object]] | None = None,
+    painters: list[dict[int, Callable[[str], str]]] | None = None,
 ) -> list[str]:
     """The header and rows, fitted to `width`."""
     layout = fit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import click
 
@@ -120,7 +121,7 @@ class RunLines:
     def _cells(self, run: Run) -> list[str]:
         return table_cells(run, self.short_ids.short(run.run_id))
 
-    def _painters(self, run: Run) -> dict[int, object]:
+    def _painters(self, run: Run) -> dict[int, Callable[[str], str]]:
         colour = OUTCOME_COLOURS.get(run.outcome)
         return {_OUTCOME: lambda text: self.terminal.paint(text, colour)}
 

@@ -19,6 +19,10 @@ from pulumi_audited.viewer.context import settings
 from pulumi_audited.viewer.formats import json_line
 from pulumi_audited.viewer.safe_text import escape
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pulumi_audited.store.shipper import ShipResult
+
 EXIT_LEFT_OVER = 1
 
 
@@ -27,7 +31,7 @@ class _Outcome:
     name: str  # the spool's folder name
     folder: str
     log: str  # the spool's log location, as it may be shown
-    result: object  # ShipResult
+    result: ShipResult
     stranded: bool = False
     moved_to: str | None = None
     moved: int = 0
@@ -71,6 +75,7 @@ def command(
     """
     from pulumi_audited.store.location import public_location
     from pulumi_audited.store.relocate import check_destination
+    from pulumi_audited.store.shipper import ShipResult
     from pulumi_audited.store.spool import existing_spools
 
     if source and not destination:
@@ -92,7 +97,7 @@ def command(
     for spool in spools:
         spool.forget_secrets()
         name = spool.name
-        outcome = _Outcome(name, spool.folder, public_location(spool.location), None)
+        outcome = _Outcome(name, spool.folder, public_location(spool.location), ShipResult())
         store = _ship_home(spool, seconds, outcome)
         if store is not None:
             outcome.create_only = _create_only(spool.location, store, checked)
@@ -117,13 +122,13 @@ def command(
 def _current(timeout: float | None) -> tuple[str | None, float]:
     """This machine's remote log as it may be shown (None when the log is local or the
     configuration cannot be read), and the seconds a request may take."""
-    from pulumi_audited.config import DEFAULTS
+    from pulumi_audited.config_values import DEFAULT_SECONDS
     from pulumi_audited.store.location import public_location
 
     try:
         current = settings()
     except ShimError:  # a broken configuration must not keep records from being shipped
-        return None, timeout or float(DEFAULTS["remote_timeout"])  # type: ignore[arg-type]
+        return None, timeout or DEFAULT_SECONDS["remote_timeout"]
     log = current.log
     here = public_location(log) if log and is_remote(log) else None
     return here, timeout or current.remote_timeout
