@@ -109,4 +109,4 @@ bench: setup
 	$(BIN)/python benchmarks/completion_delay.py
 
 clean:
-	rm -rf $(VENV) .venv-3.1? .tools .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-3.1? .tools .pytest_cache .ruff_cache .mypy_cache
