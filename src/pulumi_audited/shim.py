@@ -9,6 +9,7 @@ import os
 import sys
 import time
 
+from pulumi_audited.config_values import DEFAULT_SKIP
 from pulumi_audited.errors import (
     EXIT_NOT_EXECUTABLE,
     EXIT_NOT_FOUND,
@@ -55,16 +56,10 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-# First words of the commands that are not recorded by default. `__complete` runs on every
-# TAB press, so these are recognised without parsing the whole command line.
-_QUICK_SKIP = {
-    "version": "version",
-    "help": "help",
-    "gen-completion": "gen-completion",
-    "completion": "gen-completion",
-    "__complete": "__complete",
-    "__completeNoDesc": "__completeNoDesc",
-}
+# First words of the commands that are not recorded by default, with pulumi's aliases for
+# them (grammar.py; a test keeps the two in step). `__complete` runs on every TAB press, so
+# these are recognised without parsing the whole command line.
+_QUICK_SKIP = {key: key for key in DEFAULT_SKIP} | {"completion": "gen-completion"}
 
 
 def run(argv: list[str]) -> int:
