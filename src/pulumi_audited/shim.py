@@ -206,15 +206,7 @@ class _Recorder:
             from pulumi_audited.record import start_record
 
             invocation = self.invocation
-            context = capture_context(
-                cwd_flag=invocation.cwd,
-                stack_flag=invocation.stack,
-                command=invocation.command,
-                positionals=invocation.positionals,
-                environ=os.environ,
-                backend_arg=invocation.backend_arg,
-                exec_agent=invocation.exec_agent,
-            )
+            context = capture_context(self.invocation, os.environ)
             self.start = start_record(
                 run_id=run_id,
                 now_ns=now_ns,
