@@ -10,6 +10,43 @@ import os
 
 SCHEMA = "pulumi-audited/1"
 
+# The keys of a record, in the order every writer serialises them (fastjson keeps a dict's
+# order). Readers rely on that order by byte position, without parsing: store/chain.py
+# RECORD_PREFIX (a line starts with `{"schema":"pulumi-audited/`), store/verify.py _tail_prev
+# (`prev` is the last key: its hash sits 66 bytes before the line's end), store/remote_read.py
+# _HEAD (schema, id, run_id, phase, time first) and _TAIL (writer, seq, prev last), and the
+# viewer's byte needles (canonical `"key":"value"` pairs). tests/test_record_keys.py runs each
+# of them on freshly built records of every phase and kind.
+START_KEYS = (
+    "schema",
+    "id",
+    "run_id",
+    "phase",
+    "time",
+    "event",
+    "command",
+    "argv",
+    "user",
+    "identity",
+    "git",
+    "host",
+    "source_ip",
+    "stack",
+    "project",
+    "backend",
+    "cwd",
+    "exec_kind",
+    "automation_api",
+    "effect",
+    "reveals_secrets",
+    "reason",
+    "pid",
+    "prev",
+)
+END_KEYS = (*START_KEYS[:-1], "exit_code", "outcome", "duration_ms", "signal", "signals", "prev")
+# A remote log's spool adds its writer's name and place in its chain, just before `prev`.
+REMOTE_KEYS = ("writer", "seq")
+
 OUTCOME_SUCCEEDED = "succeeded"
 OUTCOME_FAILED = "failed"
 OUTCOME_CANCELED = "canceled"
@@ -50,7 +87,7 @@ def start_record(
     *, run_id: str, now_ns: int, invocation, context: dict, reason: str | None
 ) -> dict:
     """The intent record. `invocation` is a parsed, redacted pulumi command line."""
-    return {
+    values = {
         "schema": SCHEMA,
         "id": new_id(now_ns),
         "run_id": run_id,
@@ -78,6 +115,7 @@ def start_record(
         "pid": os.getpid(),
         "prev": None,
     }
+    return {key: values[key] for key in START_KEYS}
 
 
 def _automation_api() -> bool:
@@ -110,22 +148,20 @@ def end_record(
         event = invocation.end_event_success
     else:
         event = invocation.end_event_failed
-    record = {key: value for key, value in start.items() if key != "prev"}
-    record.update(
-        id=new_id(now_ns),
-        phase="end",
-        time=None,
-        event=event,
-    )
-    record.update(
-        exit_code=exit_code,
-        outcome=outcome,
-        duration_ms=duration_ms,
-        signal=signal_name,
-        signals=signals,
-        prev=None,
-    )
-    return record
+    values = {
+        **start,
+        "id": new_id(now_ns),
+        "phase": "end",
+        "time": None,
+        "event": event,
+        "exit_code": exit_code,
+        "outcome": outcome,
+        "duration_ms": duration_ms,
+        "signal": signal_name,
+        "signals": signals,
+        "prev": None,
+    }
+    return {key: values[key] for key in END_KEYS}
 
 
 def decode_wait_status(wait_status: int) -> tuple[int, str | None]:
