@@ -33,6 +33,8 @@ def git_author_email(
     for path in git_config_files(environ, repository):
         reader.read_file(path, depth=0)
     reader.read_environment_entries()
+    if reader.unknown:
+        return None
     return values.get("author.email") or values.get("user.email") or environ.get("EMAIL") or None
 
 
@@ -60,7 +62,13 @@ def _git_bool(value: str | None) -> bool:
 
 
 class _GitConfigReader:
-    """Collects `author.email` and `user.email` from git config files, following includes."""
+    """Collects `author.email` and `user.email` from git config files, following includes.
+
+    `unknown` turns true when the answer hangs on what is not implemented: an include under
+    `hasconfig:` (it needs every remote URL of the whole configuration first) whose file would
+    set an email, or a pattern with a `[:class:]`. The email is then recorded as unknown
+    rather than guessed.
+    """
 
     WANTED = ("author.email", "user.email")
 
@@ -75,6 +83,7 @@ class _GitConfigReader:
         self.repository = repository
         self.branch = branch
         self.values = values
+        self.unknown = False
 
     def read_file(self, path: str, depth: int) -> None:
         if depth > _MAX_INCLUDE_DEPTH:
@@ -111,16 +120,28 @@ class _GitConfigReader:
         if key == "path" and section == "include" and subsection is None:
             self._include(path, value, depth)
         elif key == "path" and section == "includeif" and subsection is not None:
-            if self._condition_holds(subsection, path):
+            if subsection.startswith("hasconfig:") or "[:" in subsection:
+                self._unless_it_sets_nothing(path, value, depth)
+            elif self._condition_holds(subsection, path):
                 self._include(path, value, depth)
         elif subsection is None and f"{section}.{key}" in self.WANTED:
             self.values[f"{section}.{key}"] = value
 
     def _include(self, including_file: str, target: str, depth: int) -> None:
+        self.read_file(self._include_path(including_file, target), depth + 1)
+
+    def _include_path(self, including_file: str, target: str) -> str:
         target = expand_home(target, self.environ)
         if not os.path.isabs(target):
             target = os.path.join(os.path.dirname(including_file), target)
-        self.read_file(target, depth + 1)
+        return target
+
+    def _unless_it_sets_nothing(self, including_file: str, target: str, depth: int) -> None:
+        """An include whose condition cannot be decided matters only if it would set an email."""
+        probe = _GitConfigReader(self.environ, self.repository, self.branch, {})
+        probe.read_file(self._include_path(including_file, target), depth + 1)
+        if probe.values or probe.unknown:
+            self.unknown = True
 
     def _condition_holds(self, condition: str, including_file: str) -> bool:
         kind, _, pattern = condition.partition(":")
@@ -132,7 +153,7 @@ class _GitConfigReader:
             if pattern.endswith("/"):
                 pattern += "**"
             return wildmatch(pattern, self.branch)
-        return False  # hasconfig:... and future conditions: not supported, so not included
+        return False  # conditions git does not know are false for git too
 
     def _git_dir_matches(self, pattern: str, including_file: str, ignore_case: bool) -> bool:
         if self.repository is None or not pattern:
@@ -145,10 +166,7 @@ class _GitConfigReader:
         if pattern.endswith("/"):
             pattern += "**"
         git_dir = self.repository.git_dir
-        for text in (git_dir, os.path.realpath(git_dir)):
-            if ignore_case:
-                if wildmatch(pattern.lower(), text.lower()):
-                    return True
-            elif wildmatch(pattern, text):
-                return True
-        return False
+        return any(
+            wildmatch(pattern, text, casefold=ignore_case)
+            for text in (git_dir, os.path.realpath(git_dir))
+        )

@@ -103,23 +103,27 @@ def _parse_value(raw: str) -> tuple[str, bool]:
     return "".join(parts), False
 
 
-def wildmatch(pattern: str, text: str) -> bool:
-    """Git's wildmatch with WM_PATHNAME: `*` and `?` stop at `/`, `**/` spans folders."""
-    return _wildmatch(pattern, 0, text, 0)
+def wildmatch(pattern: str, text: str, casefold: bool = False) -> bool:
+    """Git's wildmatch with WM_PATHNAME: `*` and `?` stop at `/`, `**/` spans folders.
+
+    `casefold` is WM_CASEFOLD as git implements it, quirks included: a bracket expression's
+    single characters are compared as written (`[E]` does not match `e`), ranges either way.
+    """
+    return _wildmatch(pattern, 0, text, 0, casefold)
 
 
-def _wildmatch(pattern: str, p: int, text: str, t: int) -> bool:
+def _wildmatch(pattern: str, p: int, text: str, t: int, fold: bool) -> bool:
     while p < len(pattern):
         char = pattern[p]
         if char == "*":
-            return _match_star(pattern, p, text, t)
+            return _match_star(pattern, p, text, t, fold)
         if t >= len(text):
             return False
         if char == "?":
             if text[t] == "/":
                 return False
         elif char == "[":
-            matched, after = _match_class(pattern, p, text[t])
+            matched, after = _match_class(pattern, p, text[t].lower() if fold else text[t], fold)
             if after < 0:
                 if text[t] != "[":
                     return False
@@ -131,38 +135,41 @@ def _wildmatch(pattern: str, p: int, text: str, t: int) -> bool:
             if char == "\\" and p + 1 < len(pattern):
                 p += 1
                 char = pattern[p]
-            if char != text[t]:
+            if char != text[t] and not (fold and char.lower() == text[t].lower()):
                 return False
         p += 1
         t += 1
     return t == len(text)
 
 
-def _match_star(pattern: str, p: int, text: str, t: int) -> bool:
+def _match_star(pattern: str, p: int, text: str, t: int, fold: bool) -> bool:
     double = pattern.startswith("**", p)
     after = p + 2 if double else p + 1
     starts_segment = p == 0 or pattern[p - 1] == "/"
     if double and starts_segment and pattern.startswith("/", after):
         # `**/` matches zero or more whole folders.
-        if _wildmatch(pattern, after + 1, text, t):
+        if _wildmatch(pattern, after + 1, text, t, fold):
             return True
         for index in range(t, len(text)):
-            if text[index] == "/" and _wildmatch(pattern, after + 1, text, index + 1):
+            if text[index] == "/" and _wildmatch(pattern, after + 1, text, index + 1, fold):
                 return True
         return False
     crosses_slashes = double and starts_segment and after == len(pattern)
     while pattern.startswith("*", after):
         after += 1
     for index in range(t, len(text) + 1):
-        if _wildmatch(pattern, after, text, index):
+        if _wildmatch(pattern, after, text, index, fold):
             return True
         if index < len(text) and text[index] == "/" and not crosses_slashes:
             return False
     return False
 
 
-def _match_class(pattern: str, p: int, char: str) -> tuple[bool, int]:
-    """Whether `char` is in the bracket expression at `p`, and the index just past it (-1: none)."""
+def _match_class(pattern: str, p: int, char: str, fold: bool) -> tuple[bool, int]:
+    """Whether `char` is in the bracket expression at `p`, and the index just past it (-1: none).
+
+    With `fold`, `char` comes lower-cased and a range also matches its upper case (git's rule).
+    """
     position = p + 1
     negate = position < len(pattern) and pattern[position] in "!^"
     if negate:
@@ -182,7 +189,7 @@ def _match_class(pattern: str, p: int, char: str) -> tuple[bool, int]:
         if is_range and pattern[position + 2] != "]":
             high = pattern[position + 2]
             position += 2
-        if low <= char <= high:
+        if low <= char <= high or (fold and low != high and low <= char.upper() <= high):
             matched = True
         position += 1
     return False, -1
