@@ -83,6 +83,7 @@ CASES = [
         {GLOBAL: '[user]\n\temail = "a#b;c"@x # note\n; [user]\n#\temail = no@x\n'},
         expected="a#b;c@x",
     ),
+    Case("tabs outside quotes are spaces", {GLOBAL: '[user]\n\temail = a\tb"\tc"\t \n'}, "a b\tc"),
     Case("escapes", {GLOBAL: '[user]\n\temail = a\\"b\\\\c\\td@x\n'}, expected='a"b\\c\td@x'),
     Case(
         "continuation",

@@ -243,6 +243,8 @@ def _parse_section_header(header: str) -> tuple[str, str | None]:
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "b": "\b", '"': '"', "\\": "\\"}
+# Characters after which a value is no longer its text as written.
+_NOT_PLAIN = ("\\", '"', "#", ";", "\t")
 
 
 def _parse_value(raw: str) -> tuple[str, bool]:
@@ -252,6 +254,9 @@ def _parse_value(raw: str) -> tuple[str, bool]:
     in_quotes = False
     position = 0
     raw = raw.lstrip()
+    if not any(char in raw for char in _NOT_PLAIN):
+        # Most values (aliases, paths, emails): the slow walk below would return the same.
+        return raw.rstrip(" "), False
     while position < len(raw):
         char = raw[position]
         position += 1
@@ -270,7 +275,7 @@ def _parse_value(raw: str) -> tuple[str, bool]:
         elif char in "#;" and not in_quotes:
             break
         elif char in " \t" and not in_quotes:
-            pending_space += char
+            pending_space += " "  # git turns each blank outside quotes into a space
         else:
             parts.append(pending_space + char)
             pending_space = ""
