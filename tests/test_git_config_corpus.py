@@ -47,6 +47,7 @@ def include_if(condition: str, path: str) -> str:
 
 
 REMOTE = {"repo/.git/config": '[remote "origin"]\n\turl = https://github.com/acme/x.git\n'}
+WORKTREE_CONFIG = "[extensions]\n\tworktreeConfig = true\n"
 HIT = "hit@example.com"
 MISS = "default@example.com"
 GLOBAL = "home/.gitconfig"
@@ -192,6 +193,37 @@ CASES = [
         },
     ),
     conditional("gitdir:{root}/repo/", HIT, repo="wt-of-repo"),
+    Case(
+        "config.worktree of the main worktree",
+        {
+            GLOBAL: user("g@x"),
+            "repo/.git/config": WORKTREE_CONFIG,
+            "repo/.git/config.worktree": user("wt@x"),
+        },
+        "wt@x",
+    ),
+    Case(
+        "config.worktree of a linked worktree",
+        {
+            "repo/.git/config": WORKTREE_CONFIG,
+            "repo/.git/worktrees/wt-of-repo/config.worktree": user("wt@x"),
+        },
+        "wt@x",
+        repo="wt-of-repo",
+    ),
+    Case(
+        "config.worktree without the extension",
+        {GLOBAL: user("g@x"), "repo/.git/config.worktree": user("wt@x")},
+        "g@x",
+    ),
+    Case(
+        "the extension turned off again",
+        {
+            "repo/.git/config": WORKTREE_CONFIG + "[extensions]\n\tworktreeConfig = no\n",
+            "repo/.git/config.worktree": user("wt@x"),
+        },
+        None,
+    ),
     conditional("onbranch:main", HIT),
     conditional("onbranch:mai", MISS),
     conditional("onbranch:feature/", HIT, branch="feature/x/y"),

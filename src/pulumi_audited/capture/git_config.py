@@ -39,7 +39,8 @@ def git_author_email(
 
 
 def git_config_files(environ: "Mapping[str, str]", repository: "GitRepository | None") -> list[str]:
-    """Git's config files from lowest to highest precedence: system, global, repository."""
+    """Git's config files from lowest to highest precedence: system, global, repository, and
+    the worktree's own when the repository turns `extensions.worktreeConfig` on."""
     files = []
     if not _git_bool(environ.get("GIT_CONFIG_NOSYSTEM")):
         files.append(environ.get("GIT_CONFIG_SYSTEM") or SYSTEM_GIT_CONFIG)
@@ -53,8 +54,21 @@ def git_config_files(environ: "Mapping[str, str]", repository: "GitRepository | 
         files.append(os.path.join(xdg_config_home, "git", "config"))
         files.append(os.path.join(home_directory(environ), ".gitconfig"))
     if repository is not None:
-        files.append(os.path.join(repository.common_dir, "config"))
+        repository_config = os.path.join(repository.common_dir, "config")
+        files.append(repository_config)
+        if _worktree_config_enabled(repository_config):
+            files.append(os.path.join(repository.git_dir, "config.worktree"))
     return files
+
+
+def _worktree_config_enabled(repository_config: str) -> bool:
+    """Git reads this extension from the repository's config file itself, not its includes."""
+    text = read_small_text(repository_config)
+    enabled = False
+    for section, subsection, key, value in parse_git_config(text or ""):
+        if section == "extensions" and subsection is None and key == "worktreeconfig":
+            enabled = value is None or _git_bool(value)
+    return enabled
 
 
 def _git_bool(value: str | None) -> bool:
