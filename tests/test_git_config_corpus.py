@@ -36,6 +36,8 @@ class Case:
     # Where the answer hangs on what the parser does not implement, it must say None
     # (unknown) instead of answering, whatever git says.
     parser_gives_up: bool = False
+    # The repository belongs to another user, whom git does not trust without safe.directory.
+    foreign: bool = False
 
 
 def user(email: str) -> str:
@@ -47,6 +49,9 @@ def include_if(condition: str, path: str) -> str:
 
 
 REMOTE = {"repo/.git/config": '[remote "origin"]\n\turl = https://github.com/acme/x.git\n'}
+FOREIGN_UID = 54321
+REPO_EMAIL = {"repo/.git/config": user("repo@x")}
+SAFE = "[safe]\n\tdirectory = {}\n"
 WORKTREE_CONFIG = "[extensions]\n\tworktreeConfig = true\n"
 HIT = "hit@example.com"
 MISS = "default@example.com"
@@ -194,6 +199,41 @@ CASES = [
     ),
     conditional("gitdir:{root}/repo/", HIT, repo="wt-of-repo"),
     Case(
+        "a repository another user owns", {GLOBAL: user("g@x"), **REPO_EMAIL}, "g@x", foreign=True
+    ),
+    Case(
+        "its includeIf conditions do not hold either",
+        {GLOBAL: user("g@x") + include_if("gitdir:{root}/", "hit.inc"), "home/hit.inc": user(HIT)},
+        "g@x",
+        foreign=True,
+    ),
+    Case("safe.directory = *", {GLOBAL: SAFE.format("*"), **REPO_EMAIL}, "repo@x", foreign=True),
+    Case(
+        "safe.directory naming it",
+        {GLOBAL: SAFE.format("{root}/repo"), **REPO_EMAIL},
+        "repo@x",
+        foreign=True,
+    ),
+    Case(
+        "safe.directory reset by an empty value",
+        {GLOBAL: user("g@x") + SAFE.format("*") + SAFE.format(""), **REPO_EMAIL},
+        "g@x",
+        foreign=True,
+    ),
+    Case(
+        "safe.directory in the repository's own config does not count",
+        {GLOBAL: user("g@x"), "repo/.git/config": SAFE.format("*") + user("repo@x")},
+        "g@x",
+        foreign=True,
+    ),
+    Case(
+        "root under sudo as the owner",
+        {GLOBAL: user("g@x"), **REPO_EMAIL},
+        "repo@x",
+        foreign=True,
+        environ={"SUDO_UID": str(FOREIGN_UID)},
+    ),
+    Case(
         "config.worktree of the main worktree",
         {
             GLOBAL: user("g@x"),
@@ -292,6 +332,12 @@ def materialise(root: Path, case: Case) -> tuple[dict[str, str], Path]:
         if relative.endswith(".git/config"):
             text = path.read_text() + text  # keep what git init wrote
         path.write_text(text)
+    if case.foreign:
+        if os.geteuid() != 0:
+            pytest.skip("giving the repository to another user needs root")
+        for folder, folders, files in os.walk(repo):
+            for name in [folder, *(os.path.join(folder, f) for f in folders + files)]:
+                os.lchown(name, FOREIGN_UID, FOREIGN_UID)
     return environ, repo
 
 
@@ -316,7 +362,9 @@ def test_parser_agrees_with_git(tmp_path: Path, case: Case) -> None:
     repository = find_git_repository(str(repo))
     assert repository is not None
     _, branch = read_head(repository)
-    assert branch == git(["symbolic-ref", "-q", "HEAD"], environ, repo).removeprefix("refs/heads/")
+    if not case.foreign:  # git refuses to read HEAD there
+        head = git(["symbolic-ref", "-q", "HEAD"], environ, repo)
+        assert branch == head.removeprefix("refs/heads/")
 
     expected = gits_email(environ, repo)
     assert expected == case.expected

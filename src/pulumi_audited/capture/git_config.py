@@ -28,6 +28,8 @@ def git_author_email(
     email = environ.get("GIT_AUTHOR_EMAIL")
     if email:
         return email
+    if repository is not None and not _repository_trusted(environ, repository):
+        repository = None  # git ignores a repository another user owns, and its config
     values: dict[str, str] = {}
     reader = _GitConfigReader(environ, repository, branch, values)
     for path in git_config_files(environ, repository):
@@ -71,6 +73,34 @@ def _worktree_config_enabled(repository_config: str) -> bool:
     return enabled
 
 
+def _repository_trusted(environ: "Mapping[str, str]", repository: "GitRepository") -> bool:
+    """Git's ownership check: the work tree, its `.git` and the git folder are the user's
+    (root running under sudo counts as SUDO_UID), or a `safe.directory` names the work tree."""
+    owner = os.geteuid()
+    sudo_uid = environ.get("SUDO_UID", "")
+    if owner == 0 and sudo_uid.isdigit():
+        owner = int(sudo_uid)
+    work_tree = repository.work_tree
+    try:
+        paths = (work_tree, os.path.join(work_tree, ".git"), repository.git_dir)
+        if all(os.stat(path).st_uid == owner for path in paths):
+            return True
+    except OSError:
+        return False
+    # safe.directory counts only in the system and global files and the environment's entries.
+    reader = _GitConfigReader(environ, None, None, {})
+    for path in git_config_files(environ, None):
+        reader.read_file(path, depth=0)
+    reader.read_environment_entries()
+    trusted = False
+    for value in reader.safe_directories:
+        if not value:
+            trusted = False
+        elif value == "*" or expand_home(value, environ) == work_tree:
+            trusted = True
+    return trusted
+
+
 def _git_bool(value: str | None) -> bool:
     return value is not None and value.strip().lower() in ("1", "true", "yes", "on")
 
@@ -98,6 +128,7 @@ class _GitConfigReader:
         self.branch = branch
         self.values = values
         self.unknown = False
+        self.safe_directories: list[str] = []
 
     def read_file(self, path: str, depth: int) -> None:
         if depth > _MAX_INCLUDE_DEPTH:
@@ -119,6 +150,8 @@ class _GitConfigReader:
             value = self.environ.get(f"GIT_CONFIG_VALUE_{index}")
             if name in self.WANTED and value is not None:
                 self.values[name] = value
+            elif name == "safe.directory":
+                self.safe_directories.append(value or "")
 
     def _apply(
         self,
@@ -129,9 +162,11 @@ class _GitConfigReader:
         key: str,
         value: str | None,
     ) -> None:
-        if value is None:
+        if section == "safe" and key == "directory" and subsection is None:
+            self.safe_directories.append(value or "")
+        elif value is None:
             return
-        if key == "path" and section == "include" and subsection is None:
+        elif key == "path" and section == "include" and subsection is None:
             self._include(path, value, depth)
         elif key == "path" and section == "includeif" and subsection is not None:
             if subsection.startswith("hasconfig:") or "[:" in subsection:

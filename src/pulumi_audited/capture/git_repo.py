@@ -15,17 +15,18 @@ _HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 class GitRepository:
-    """A work tree's git folders: `git_dir` holds HEAD, `common_dir` refs and config.
+    """A work tree and its git folders: `git_dir` holds HEAD, `common_dir` refs and config.
 
     They differ for linked worktrees (`git worktree add`), whose `.git` is a file pointing into
     the main repository's `.git/worktrees/<name>`, which names the shared folder in `commondir`.
     """
 
-    __slots__ = ("common_dir", "git_dir")
+    __slots__ = ("common_dir", "git_dir", "work_tree")
 
-    def __init__(self, git_dir: str, common_dir: str) -> None:
+    def __init__(self, git_dir: str, common_dir: str, work_tree: str) -> None:
         self.git_dir = git_dir
         self.common_dir = common_dir
+        self.work_tree = work_tree
 
 
 def find_git_repository(start_dir: str) -> GitRepository | None:
@@ -34,7 +35,7 @@ def find_git_repository(start_dir: str) -> GitRepository | None:
     while True:
         git_dir = _git_dir_at(os.path.join(directory, ".git"))
         if git_dir is not None:
-            return GitRepository(git_dir, _common_dir_of(git_dir))
+            return GitRepository(git_dir, _common_dir_of(git_dir), directory)
         parent = os.path.dirname(directory)
         if parent == directory:
             return None
