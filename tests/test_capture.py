@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_audited import yamlcache
-from pulumi_audited.capture import backend, identity, network
+from pulumi_audited.capture import backend, git_config, network
 from pulumi_audited.capture.context import capture_context, effective_cwd
 from pulumi_audited.pulumi.cli import parse
 
@@ -646,7 +646,7 @@ def test_git_email_environment_order(root: Path, home: Path, environ: dict[str, 
     assert capture(environ)["identity"]["git_email"] == "env@example.com"
 
 
-def test_git_config_syntax(root: Path, home: Path, environ: dict[str, str]) -> None:
+def test_git_config(root: Path, home: Path, environ: dict[str, str]) -> None:
     write(
         home / ".gitconfig",
         "# a comment\n"
@@ -662,7 +662,7 @@ def test_git_config_syntax(root: Path, home: Path, environ: dict[str, str]) -> N
 
 
 def test_git_config_parser_details() -> None:
-    entries = identity.parse_git_config(
+    entries = git_config.parse_git_config(
         "[user] email = inline@example.com\n"
         "[section.Sub]\n\tkey\n"
         '[x]\n\tv = a\\"b\\\\c ; comment\n'
@@ -733,7 +733,7 @@ def test_git_config_global_override_and_environment_entries(
     ],
 )
 def test_wildmatch(pattern: str, text: str, expected: bool) -> None:
-    assert identity.wildmatch(pattern, text) is expected
+    assert git_config.wildmatch(pattern, text) is expected
 
 
 # --- sudo, nesting, CI ------------------------------------------------------------------

@@ -2,7 +2,16 @@
 
 import os
 
-from pulumi_audited.capture import agent, backend, identity, network, project, stack
+from pulumi_audited.capture import (
+    agent,
+    backend,
+    git_repo,
+    identity,
+    network,
+    os_account,
+    project,
+    stack,
+)
 from pulumi_audited.pulumi.redact import strip_url_credentials
 
 TYPE_CHECKING = False
@@ -48,11 +57,11 @@ def capture_context(invocation: "Invocation", environ: "Mapping[str, str]") -> d
         backend_url=backend_url,
     )
 
-    os_user = identity.os_user_name(environ)
+    os_user = os_account.os_user_name(environ)
     # git discovers repositories from the physical path, whatever $PWD says.
     git_start = _physical_path(project_file.directory if project_file else cwd)
-    repository = identity.find_git_repository(git_start)
-    head, branch = identity.read_head(repository) if repository else (None, None)
+    repository = git_repo.find_git_repository(git_start)
+    head, branch = git_repo.read_head(repository) if repository else (None, None)
     return {
         "user": backend.whoami(backend_url, os_user, credentials),
         "identity": identity.capture_identity(
