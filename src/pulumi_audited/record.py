@@ -75,14 +75,6 @@ def new_id(now_ns: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def format_time(now_ns: int) -> str:
-    """RFC 3339 in UTC with microseconds: 2026-11-21T05:18:00.123456Z."""
-    import time
-
-    seconds, nanos = divmod(now_ns, 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos // 1000:06d}Z"
-
-
 def start_record(
     *, run_id: str, now_ns: int, invocation, context: dict, reason: str | None
 ) -> dict:

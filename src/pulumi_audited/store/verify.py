@@ -33,6 +33,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pulumi_audited import timestamps
 from pulumi_audited.store.base import Partition, ReadableStore
 from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line
 from pulumi_audited.store.clock_steps import clock_steps
@@ -209,7 +210,7 @@ def _self_inconsistency(record: dict | None, seen: _Seen) -> str | None:
             return f"{', '.join(differing)} {verb} from the run's {partner.get('phase')} record"
     stamp = _uuid7_time(str(record.get("id") or ""))
     try:
-        written = dt.datetime.fromisoformat(str(record.get("time")).replace("Z", "+00:00"))
+        written = timestamps.parse(record.get("time"))
     except ValueError:
         return "its time is not a time"
     if stamp is not None and abs((written - stamp).total_seconds()) > 2:

@@ -18,6 +18,9 @@ from typing import NamedTuple
 
 import click
 
+from pulumi_audited import timestamps
+from pulumi_audited.timestamps import format_instant
+
 # `--agent` words for "no agent" and "some agent" rather than an agent's name.
 AGENT_NONE, AGENT_ANY = "none", "any"
 _GLOB_CHARS = "*?["
@@ -27,11 +30,6 @@ _UNIT_SECONDS.update(day=86400, days=86400, w=604800, week=604800, weeks=604800)
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 OUTCOMES = ("succeeded", "failed", "canceled", "changes-detected", "signaled")
 RUN_STATES = ("running", "unfinished")
-
-
-def format_instant(moment: dt.datetime) -> str:
-    moment = moment.astimezone(dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}Z"
 
 
 def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tuple[str, bool]:
@@ -56,7 +54,7 @@ def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tup
     if compact_date:  # Python 3.11 reads 20261120 as a date, 3.10 does not
         value = "-".join(compact_date.groups())
     try:
-        moment = dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        moment = timestamps.parse(value.upper())
     except ValueError:
         raise click.BadParameter(
             f"{text!r} is not a time: use an ISO date or time (2026-11-20, 2026-11-20T10:00Z), "
@@ -70,8 +68,7 @@ def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tup
 
 
 def _next_day(instant: str) -> str:
-    day = dt.date.fromisoformat(instant[:10]) + dt.timedelta(days=1)
-    return f"{day.isoformat()}T00:00:00.000000Z"
+    return f"{timestamps.shift_day(instant[:10], 1)}T00:00:00.000000Z"
 
 
 def _literal_needle(pattern: str) -> bytes | None:
@@ -174,8 +171,7 @@ class Filters:
     def last_day(self, spill_days: int = 0) -> str | None:
         if not self.until:
             return None
-        day = dt.date.fromisoformat(self.until[:10]) + dt.timedelta(days=spill_days)
-        return day.isoformat()
+        return timestamps.shift_day(self.until[:10], spill_days)
 
     def needle_groups(self) -> list[list[bytes]]:
         """For each run-invariant filter, the bytes of which a matching line has one."""
