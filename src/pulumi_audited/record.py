@@ -8,6 +8,8 @@ lock, so that append order, time order and hash-chain order agree.
 
 import os
 
+from pulumi_audited import outcomes
+
 SCHEMA = "pulumi-audited/1"
 
 # The keys of a record, in the order every writer serialises them (fastjson keeps a dict's
@@ -46,12 +48,6 @@ START_KEYS = (
 END_KEYS = (*START_KEYS[:-1], "exit_code", "outcome", "duration_ms", "signal", "signals", "prev")
 # A remote log's spool adds its writer's name and place in its chain, just before `prev`.
 REMOTE_KEYS = ("writer", "seq")
-
-OUTCOME_SUCCEEDED = "succeeded"
-OUTCOME_FAILED = "failed"
-OUTCOME_CANCELED = "canceled"
-OUTCOME_CHANGES_DETECTED = "changes-detected"
-OUTCOME_SIGNALED = "signaled"
 
 # pulumi's exit codes (PULUMI-FACTS, "Exit codes").
 _PULUMI_EXIT_CHANGES = 7
@@ -132,11 +128,11 @@ def end_record(
         expect_no_changes=invocation.expect_no_changes,
         signals=signals,
     )
-    if outcome in (OUTCOME_CANCELED, OUTCOME_SIGNALED):
+    if outcome in (outcomes.CANCELED, outcomes.SIGNALED):
         event = invocation.end_event_canceled
     elif exit_code == _PULUMI_EXIT_AUTHENTICATION:
         event = invocation.end_event_unauthorized
-    elif outcome == OUTCOME_SUCCEEDED:
+    elif outcome == outcomes.SUCCEEDED:
         event = invocation.end_event_success
     else:
         event = invocation.end_event_failed
@@ -168,17 +164,17 @@ def classify_outcome(
     *, exit_code: int, killed_by: str | None, expect_no_changes: bool, signals: list[str]
 ) -> str:
     if killed_by is not None:
-        return OUTCOME_SIGNALED
+        return outcomes.SIGNALED
     if exit_code == 0:
-        return OUTCOME_SUCCEEDED
+        return outcomes.SUCCEEDED
     if exit_code == _PULUMI_EXIT_CHANGES and expect_no_changes:
-        return OUTCOME_CHANGES_DETECTED
+        return outcomes.CHANGES_DETECTED
     if exit_code == _PULUMI_EXIT_CANCELED:
-        return OUTCOME_CANCELED
+        return outcomes.CANCELED
     # A first SIGINT/SIGTERM makes pulumi cancel and exit 1 (PULUMI-FACTS, "Exit codes").
     if exit_code == _PULUMI_EXIT_ERROR and ("SIGINT" in signals or "SIGTERM" in signals):
-        return OUTCOME_CANCELED
-    return OUTCOME_FAILED
+        return outcomes.CANCELED
+    return outcomes.FAILED
 
 
 _SIGNAL_NAMES: dict[int, str] = {}

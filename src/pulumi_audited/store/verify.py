@@ -33,7 +33,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pulumi_audited import timestamps
+from pulumi_audited import outcomes, timestamps
 from pulumi_audited.store.base import Partition, ReadableStore
 from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line
 from pulumi_audited.store.clock_steps import clock_steps
@@ -216,7 +216,7 @@ def _self_inconsistency(record: dict | None, seen: _Seen) -> str | None:
     if stamp is not None and abs((written - stamp).total_seconds()) > 2:
         return "its time does not match the time in its id"
     if record.get("phase") == "end":
-        succeeded = record.get("outcome") == "succeeded"
+        succeeded = record.get("outcome") == outcomes.SUCCEEDED
         if succeeded != (record.get("exit_code") == 0):
             return "its outcome does not match its exit code"
     return None

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import click
 
 from pulumi_audited import timestamps
+from pulumi_audited.outcomes import OUTCOMES, RUN_STATES
 from pulumi_audited.timestamps import format_instant
 
 # `--agent` words for "no agent" and "some agent" rather than an agent's name.
@@ -28,8 +29,6 @@ _RELATIVE = re.compile(r"^(\d+)\s*(s|sec|m|min|h|hr|d|day|days|w|week|weeks)$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 _UNIT_SECONDS.update(day=86400, days=86400, w=604800, week=604800, weeks=604800)
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-OUTCOMES = ("succeeded", "failed", "canceled", "changes-detected", "signaled")
-RUN_STATES = ("running", "unfinished")
 
 
 def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tuple[str, bool]:

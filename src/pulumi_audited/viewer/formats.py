@@ -16,19 +16,19 @@ from collections.abc import Sequence
 
 import click
 
-from pulumi_audited import timestamps
+from pulumi_audited import outcomes, timestamps
 from pulumi_audited.viewer import pager
 from pulumi_audited.viewer.safe_text import csv_cell, escape
 from pulumi_audited.viewer.version import tool_version
 
 OUTCOME_COLOURS = {
-    "succeeded": "green",
-    "failed": "red",
-    "canceled": "yellow",
-    "signaled": "yellow",
-    "changes-detected": "yellow",
-    "running": "cyan",
-    "unfinished": "magenta",
+    outcomes.SUCCEEDED: "green",
+    outcomes.FAILED: "red",
+    outcomes.CANCELED: "yellow",
+    outcomes.SIGNALED: "yellow",
+    outcomes.CHANGES_DETECTED: "yellow",
+    outcomes.RUNNING: "cyan",
+    outcomes.UNFINISHED: "magenta",
 }
 
 
@@ -177,7 +177,7 @@ def _epoch_millis(stamp: object) -> str:
 
 
 def _severity(record: dict) -> int:
-    if record.get("outcome") in ("failed", "signaled") or record.get("reveals_secrets"):
+    if record.get("outcome") in outcomes.FAILURES or record.get("reveals_secrets"):
         return 7
     if record.get("effect") in ("infra", "state"):
         return 5

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 
-from pulumi_audited import timestamps
+from pulumi_audited import outcomes, timestamps
 
 _ORPHAN_LIMIT = 10_000
 _WINDOW_LIMIT = 100_000
@@ -55,7 +55,7 @@ class Run:
             return str(self.end.get("outcome") or "unknown")
         if self.state is not None:
             return self.state
-        return "running" if still_running(self.first) else "unfinished"
+        return outcomes.RUNNING if still_running(self.first) else outcomes.UNFINISHED
 
     @property
     def agent(self) -> dict | None:
