@@ -1,12 +1,10 @@
 """The log's timestamps: RFC 3339 in UTC with microseconds, `2026-11-21T05:18:00.123456Z`,
 and its days, `2026-11-21`. The one place they are written and read.
 
-The shim formats a record's time on its hot path, which must not import `datetime`
-(tests/test_hot_path.py): format_ns needs only `time`; the readers import `datetime` when
-they are called, which only the viewer and verify do.
+The shim formats a record's time on its hot path, which must not import `datetime` nor
+`__future__` (tests/test_hot_path.py, benchmarks/): format_ns needs only `time`; the readers
+import `datetime` when called, which only the viewer and verify do.
 """
-
-from __future__ import annotations
 
 import time
 
@@ -28,7 +26,7 @@ def compact_now() -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
 
 
-def format_instant(moment: dt.datetime) -> str:
+def format_instant(moment: "dt.datetime") -> str:
     """An aware datetime as a record's time (in UTC)."""
     import datetime as dt
 
@@ -36,7 +34,7 @@ def format_instant(moment: dt.datetime) -> str:
     return moment.strftime(_SECONDS) + f".{moment.microsecond:06d}Z"
 
 
-def parse(stamp: object) -> dt.datetime:
+def parse(stamp: object) -> "dt.datetime":
     """A time in ISO 8601 (a record's, or a user's; `Z` read as UTC, as Python 3.10 does not).
     Naive when it has no offset. Raises ValueError."""
     import datetime as dt
@@ -49,7 +47,7 @@ def epoch_millis(stamp: object) -> int:
     return int(parse(stamp).timestamp() * 1000)
 
 
-def parse_day(day: str) -> dt.date:
+def parse_day(day: str) -> "dt.date":
     """A day, `2026-11-21` (a day partition's name, a record time's first ten characters).
     Raises ValueError."""
     import datetime as dt

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from pulumi_audited import paths
-from pulumi_audited.store import StoreError, layout
+from pulumi_audited.store import layout
 from pulumi_audited.store.chain import parse_record_line, split_lines
 from pulumi_audited.store.remote import ObjectStore, open_objects, parse_location
 
@@ -66,7 +66,7 @@ class ObjectPart:
         return self._data[offset:]
 
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
-        return split_lines(self._data)
+        return iter(split_lines(self._data))
 
     def fingerprint(self) -> str:
         return self.etag
@@ -96,7 +96,7 @@ class DayPartition:
         return self._data[offset:] if offset else self._data
 
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
-        return split_lines(self.read_bytes())
+        return iter(split_lines(self.read_bytes()))
 
     def fingerprint(self) -> str:
         self.load()
@@ -300,7 +300,7 @@ class RemoteReader:
             return
         try:
             partition.load()
-        except (StoreError, Exception):  # the reader's own load reports it
+        except Exception:  # the reader's own load reports it
             pass
 
     def fetch_many(self, keys: list[str]) -> dict[str, bytes]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from pulumi_audited import outcomes, timestamps
 from pulumi_audited.store.base import Partition, ReadableStore
-from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line
+from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line, split_lines
 from pulumi_audited.store.clock_steps import clock_steps
 from pulumi_audited.store.findings import Break, Finding, Place, Report, id_of_line, named
 
@@ -63,13 +63,8 @@ def _tail_prev(line: bytes) -> tuple[bool, str | None]:
 def _walk(partitions: list[Partition]) -> Iterator[tuple[Partition, int, bytes, bool]]:
     """(partition, line number, line, complete) for every non-empty line."""
     for partition in partitions:
-        data = partition.read_bytes()
-        lines = data.split(b"\n")
-        last = lines.pop()
-        for number, line in enumerate(lines, start=1):
-            yield partition, number, line, True
-        if last:
-            yield partition, len(lines) + 1, last, False
+        for number, line, complete in split_lines(partition.read_bytes()):
+            yield partition, number, line, complete
 
 
 def _records(partitions: list[Partition], report: Report | None):
