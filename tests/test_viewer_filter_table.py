@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_audited.viewer.filters import FILTERS, OUTCOMES, RUN_STATES, build_filters
+from pulumi_audited.outcomes import OUTCOMES, RUN_STATES
+from pulumi_audited.viewer.filters import FILTERS, build_filters
 
 FILTER_COMMANDS = ("log", "export", "stats")
 ROWS = [pytest.param(row, id=row.name) for row in FILTERS]
@@ -85,3 +86,14 @@ def test_each_value_row_matches_its_field(row):
 def test_an_unknown_filter_is_refused():
     with pytest.raises(TypeError, match="no such filter: colour"):
         build_filters(colour=["red"])
+
+
+def test_every_row_and_outcome_is_in_the_viewer_docs():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "viewer.md").read_text()
+    section = docs.split("## Filters", 1)[1].split("\n## ", 1)[0]
+    for row in FILTERS:
+        assert f"`--{row.name}" in section, row.name
+    for outcome in OUTCOMES + RUN_STATES:
+        assert f"`{outcome}`" in section, outcome
