@@ -20,8 +20,9 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from pulumi_audited.record import end_record, format_time, new_id, start_record  # noqa: E402
+from pulumi_audited.record import end_record, new_id, start_record  # noqa: E402
 from pulumi_audited.store.local import LocalLog  # noqa: E402
+from pulumi_audited.timestamps import format_ns  # noqa: E402
 
 USERS = [f"user{n:02d}" for n in range(40)] + ["alice", "bob", "carol", "dave"]
 PROJECTS = ["webapp", "billing", "search", "network", "data", "auth", "mobile", "infra"]
@@ -137,7 +138,7 @@ def synthetic_runs(runs: int, *, days: float, seed: int, end_ns: int | None = No
             reason=None,
         )
         start["pid"] = rng.randint(1000, 60000)
-        start["time"] = format_time(moment)
+        start["time"] = format_ns(moment)
         duration_ms = rng.randint(200, 120_000) if command[4] == "state" else rng.randint(50, 3000)
         exit_code = 0 if rng.random() > 0.06 else rng.choice([1, 1, 1, 255, 3])
         end = end_record(
@@ -148,7 +149,7 @@ def synthetic_runs(runs: int, *, days: float, seed: int, end_ns: int | None = No
             duration_ms=duration_ms,
             signals=[],
         )
-        end["time"] = format_time(moment + duration_ms * 1_000_000)
+        end["time"] = format_ns(moment + duration_ms * 1_000_000)
         yield start, end
 
 

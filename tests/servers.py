@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 AZURITE = REPO / ".tools" / "node_modules" / ".bin" / "azurite-blob"
 
 # SeaweedFS accepts any key unless identities are configured; with these, a wrong key is
-# refused as it would be by AWS. The writer may read, list and write, like the IAM policy the
-# README gives; only the admin may create buckets (SeaweedFS creates a missing bucket on the
-# first PUT of an admin, where S3 answers NoSuchBucket).
+# refused as it would be by AWS. The writer may read, list and write, like the IAM policy
+# docs/permissions-and-retention.md gives; only the admin may create buckets (SeaweedFS
+# creates a missing bucket on the first PUT of an admin, where S3 answers NoSuchBucket).
 S3_ACCESS_KEY = "audited-test-key"
 S3_SECRET_KEY = "audited-test-secret-0123456789"
 S3_ADMIN_KEY = "audited-admin-key"

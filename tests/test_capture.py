@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from pulumi_audited import yamlcache
-from pulumi_audited.capture import backend, identity, network
+from pulumi_audited.capture import backend, git_config, network
 from pulumi_audited.capture.context import capture_context, effective_cwd
+from pulumi_audited.pulumi.cli import parse
 
 TOKEN = "pul-0123456789abcdef0123456789abcdef01234567"
 OTHER_TOKEN = "pul-fedcba9876543210fedcba9876543210fedcba98"
@@ -50,18 +51,15 @@ def capture(
     *,
     cwd_flag: str | None = None,
     stack_flag: str | None = None,
-    command: str = "up",
-    positionals: list[str] | None = None,
-    backend_arg: str | None = None,
+    argv: tuple[str, ...] = ("up",),
 ) -> dict:
-    return capture_context(
-        cwd_flag=cwd_flag,
-        stack_flag=stack_flag,
-        command=command,
-        positionals=positionals or [],
-        environ=environ,
-        backend_arg=backend_arg,
-    )
+    """The context of `pulumi ARGV [--cwd CWD] [--stack STACK]`, parsed as the shim does."""
+    args = list(argv)
+    if cwd_flag is not None:
+        args.append(f"--cwd={cwd_flag}")
+    if stack_flag is not None:
+        args.append(f"--stack={stack_flag}")
+    return capture_context(parse(args), environ)
 
 
 def write(path: Path, text: str) -> Path:
@@ -272,12 +270,12 @@ def test_backend_order(root: Path, home: Path, environ: dict[str, str]) -> None:
     assert capture(environ)["backend"] == "gs://from-project"
     environ["PULUMI_BACKEND_URL"] = "azblob://from-env"
     assert capture(environ)["backend"] == "azblob://from-env"
-    login = capture(environ, command="login", backend_arg="file://~")
+    login = capture(environ, argv=("login", "--local"))
     assert login["backend"] == "file://~"
 
 
 def test_login_positional_url_is_the_backend(root: Path, environ: dict[str, str]) -> None:
-    context = capture(environ, command="login", positionals=["s3://bucket/state"])
+    context = capture(environ, argv=("login", "s3://bucket/state"))
     assert context["backend"] == "s3://bucket/state"
 
 
@@ -416,9 +414,13 @@ def test_stack_precedence(root: Path, home: Path, environ: dict[str, str]) -> No
 
 def test_stack_positional_of_stack_select(root: Path, environ: dict[str, str]) -> None:
     make_project(root)
-    context = capture(environ, command="stack select", positionals=["acme/proj/prod"])
+    context = capture(environ, argv=("stack", "select", "acme/proj/prod"))
     assert context["stack"] == "acme/proj/prod"
-    assert capture(environ, command="up", positionals=["acme/proj/prod"])["stack"] is None
+    assert capture(environ, argv=("up", "acme/proj/prod"))["stack"] is None
+    # The parser knows every command whose positional names a stack (a copy of that list here
+    # once lacked `cancel`).
+    assert capture(environ, argv=("cancel", "acme/proj/prod"))["stack"] == "acme/proj/prod"
+    assert capture(environ, argv=("stack", "rm", "acme/proj/old"))["stack"] == "acme/proj/old"
 
 
 def test_workspace_stacks_keyed_by_raw_backend_url(root: Path, home: Path, environ: dict) -> None:
@@ -644,7 +646,7 @@ def test_git_email_environment_order(root: Path, home: Path, environ: dict[str, 
     assert capture(environ)["identity"]["git_email"] == "env@example.com"
 
 
-def test_git_config_syntax(root: Path, home: Path, environ: dict[str, str]) -> None:
+def test_git_config(root: Path, home: Path, environ: dict[str, str]) -> None:
     write(
         home / ".gitconfig",
         "# a comment\n"
@@ -660,7 +662,7 @@ def test_git_config_syntax(root: Path, home: Path, environ: dict[str, str]) -> N
 
 
 def test_git_config_parser_details() -> None:
-    entries = identity.parse_git_config(
+    entries = git_config.parse_git_config(
         "[user] email = inline@example.com\n"
         "[section.Sub]\n\tkey\n"
         '[x]\n\tv = a\\"b\\\\c ; comment\n'
@@ -731,7 +733,7 @@ def test_git_config_global_override_and_environment_entries(
     ],
 )
 def test_wildmatch(pattern: str, text: str, expected: bool) -> None:
-    assert identity.wildmatch(pattern, text) is expected
+    assert git_config.wildmatch(pattern, text) is expected
 
 
 # --- sudo, nesting, CI ------------------------------------------------------------------
@@ -944,9 +946,9 @@ def test_a_call_stays_light_too(root: Path, home: Path, environ: dict[str, str])
     cloud_credentials(home)
     code = (
         "import os, sys; from pulumi_audited.capture.context import capture_context; "
+        "from pulumi_audited.pulumi.cli import parse; "
         "before = set(sys.modules); "
-        "context = capture_context(cwd_flag='repo', stack_flag=None, command='up', "
-        "positionals=[], environ=os.environ); "
+        "context = capture_context(parse(['up', '--cwd', 'repo']), os.environ); "
         "heavy = {'re', 'json', 'typing', 'socket', 'hashlib', 'yaml', 'enum', 'subprocess'}; "
         "print(context['stack'], context['user'], sorted(heavy & (set(sys.modules) - before)))"
     )

@@ -30,6 +30,8 @@ def test_version_output_is_byte_exact_and_not_recorded(sandbox):
         ["completion", "zsh"],
         ["__complete", "st"],
         ["__completeNoDesc", "stack", ""],
+        ["gen-markdown", "docs"],
+        ["generate-cli-spec"],
     ],
 )
 def test_trivial_commands_are_not_recorded(sandbox, args):

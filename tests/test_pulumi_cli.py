@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from pulumi_audited.config_values import DEFAULT_SKIP
 from pulumi_audited.pulumi.cli import Invocation, parse
 from pulumi_audited.pulumi.redact import REDACTED
 
@@ -369,7 +370,7 @@ def test_python_automation_api_order() -> None:
     assert invocation.positionals == []
     assert invocation.args == argv
     assert invocation.global_flags == {"non-interactive": True}
-    assert invocation.unrecorded is False
+    assert invocation.skip_key not in DEFAULT_SKIP
 
 
 def test_node_automation_api_order() -> None:
@@ -864,7 +865,7 @@ def test_reveals_secrets(argv: list[str], reveals: bool) -> None:
     ],
 )
 def test_unrecorded(argv: list[str]) -> None:
-    assert parse(argv).unrecorded is True
+    assert parse(argv).skip_key in DEFAULT_SKIP
 
 
 @pytest.mark.parametrize(
@@ -880,7 +881,7 @@ def test_unrecorded(argv: list[str]) -> None:
     ],
 )
 def test_recorded(argv: list[str]) -> None:
-    assert parse(argv).unrecorded is False
+    assert parse(argv).skip_key not in DEFAULT_SKIP
 
 
 # Backend argument ---------------------------------------------------------------------------
@@ -937,3 +938,17 @@ def test_importing_the_parser_imports_nothing_heavy() -> None:
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_shims_quick_skip_words_are_the_skip_list_and_pulumis_aliases() -> None:
+    """The shim recognises skipped commands by their first word without parsing; those words
+    are the skip list's commands and every alias pulumi's tree gives them."""
+    from pulumi_audited.pulumi.grammar import COMMANDS
+    from pulumi_audited.shim import _QUICK_SKIP
+
+    expected = {}
+    for key in DEFAULT_SKIP:
+        expected[key] = key
+        aliases = COMMANDS[key][0].split() if key in COMMANDS else []
+        expected.update(dict.fromkeys(aliases, key))
+    assert expected == _QUICK_SKIP

@@ -11,36 +11,10 @@ import subprocess
 import pytest
 from conftest import SHIM, runs_by_id
 
+from pulumi_audited.record import END_KEYS, START_KEYS
+
 RFC3339_MICROS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-
-START_FIELDS = [
-    "schema",
-    "id",
-    "run_id",
-    "phase",
-    "time",
-    "event",
-    "command",
-    "argv",
-    "user",
-    "identity",
-    "git",
-    "host",
-    "source_ip",
-    "stack",
-    "project",
-    "backend",
-    "cwd",
-    "exec_kind",
-    "automation_api",
-    "effect",
-    "reveals_secrets",
-    "reason",
-    "pid",
-    "prev",
-]
-END_ONLY = ["exit_code", "outcome", "duration_ms", "signal", "signals"]
 
 
 def _only_run(sandbox) -> dict[str, dict]:
@@ -52,8 +26,8 @@ def test_start_and_end_fields(sandbox):
     assert sandbox.run("up", "--yes", "--stack", "dev").returncode == 0
     run = _only_run(sandbox)
     start, end = run["start"], run["end"]
-    assert list(start) == START_FIELDS
-    assert list(end) == START_FIELDS[:-1] + END_ONLY + ["prev"]
+    assert tuple(start) == START_KEYS
+    assert tuple(end) == END_KEYS
     assert start["schema"] == "pulumi-audited/1"
     assert UUID7.match(start["id"]) and UUID7.match(start["run_id"]) and UUID7.match(end["id"])
     assert start["id"] != end["id"] and start["run_id"] == end["run_id"]

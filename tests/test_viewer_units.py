@@ -150,3 +150,18 @@ def test_the_table_gives_way_in_the_order_given_and_never_cuts_the_last_column()
     ]
     assert shown(40) == ["T            STACK         RUN", "11-21 10:00  …webapp/prod  abcdef0123"]
     assert shown(10) == shown(40)  # nothing more gives way: the line is longer than the terminal
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", []),
+        (b"\n", [(1, b"", True)]),
+        (b"a\nb\n", [(1, b"a", True), (2, b"b", True)]),
+        (b"a\nto", [(1, b"a", True), (2, b"to", False)]),  # torn, or still being written
+    ],
+)
+def test_the_one_line_splitter_numbers_lines_and_marks_a_torn_last_one(data, expected):
+    from pulumi_audited.store.chain import split_lines
+
+    assert split_lines(data) == expected

@@ -15,10 +15,19 @@ class ConfigError(ShimError):
 
 ON_FAILURE_CHOICES = ("warn", "block")
 
-# Commands that go straight to pulumi without a record unless configured otherwise: they run
-# on every TAB press (`__complete`) or only print help and versions. "help" also stands for
-# -h/--help on any command, and "version" for --version.
-DEFAULT_SKIP = ("version", "help", "gen-completion", "__complete", "__completeNoDesc")
+# The one list of commands that go straight to pulumi without a record unless the `skip`
+# setting says otherwise: they run on every TAB press (`__complete`) or only print help,
+# versions, completion scripts or pulumi's own docs (`gen-markdown`, `generate-cli-spec`).
+# "help" also stands for -h/--help on any command, and "version" for --version.
+DEFAULT_SKIP = (
+    "version",
+    "help",
+    "gen-completion",
+    "gen-markdown",
+    "generate-cli-spec",
+    "__complete",
+    "__completeNoDesc",
+)
 
 DEFAULT_SECONDS: dict[str, float] = {"lock_timeout": 10.0, "remote_timeout": 10.0, "ship_wait": 2.0}
 DEFAULTS: dict[str, object] = {

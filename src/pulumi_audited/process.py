@@ -1,6 +1,6 @@
 """Run the real pulumi as a child and hand its exit status back, with every signal delivered once.
 
-The signal contract (README, "Signals"):
+The signal contract (docs/signals.md):
 
 * Foreground of a terminal (a developer's shell): pulumi stays in the shim's process group, so
   the job is exactly what the shell started: a Ctrl-C, Ctrl-\\ or Ctrl-Z reaches pulumi

@@ -8,13 +8,46 @@ lock, so that append order, time order and hash-chain order agree.
 
 import os
 
+from pulumi_audited import outcomes
+
 SCHEMA = "pulumi-audited/1"
 
-OUTCOME_SUCCEEDED = "succeeded"
-OUTCOME_FAILED = "failed"
-OUTCOME_CANCELED = "canceled"
-OUTCOME_CHANGES_DETECTED = "changes-detected"
-OUTCOME_SIGNALED = "signaled"
+# The keys of a record, in the order every writer serialises them (fastjson keeps a dict's
+# order). Readers rely on that order by byte position, without parsing: store/chain.py
+# RECORD_PREFIX (a line starts with `{"schema":"pulumi-audited/`), store/verify.py _tail_prev
+# (`prev` is the last key: its hash sits 66 bytes before the line's end), store/remote_read.py
+# _HEAD (schema, id, run_id, phase, time first) and _TAIL (writer, seq, prev last), and the
+# viewer's byte needles (canonical `"key":"value"` pairs). tests/test_record_keys.py runs each
+# of them on freshly built records of every phase and kind.
+START_KEYS = (
+    "schema",
+    "id",
+    "run_id",
+    "phase",
+    "time",
+    "event",
+    "command",
+    "argv",
+    "user",
+    "identity",
+    "git",
+    "host",
+    "source_ip",
+    "stack",
+    "project",
+    "backend",
+    "cwd",
+    "exec_kind",
+    "automation_api",
+    "effect",
+    "reveals_secrets",
+    "reason",
+    "pid",
+    "prev",
+)
+END_KEYS = (*START_KEYS[:-1], "exit_code", "outcome", "duration_ms", "signal", "signals", "prev")
+# A remote log's spool adds its writer's name and place in its chain, just before `prev`.
+REMOTE_KEYS = ("writer", "seq")
 
 # pulumi's exit codes (PULUMI-FACTS, "Exit codes").
 _PULUMI_EXIT_CHANGES = 7
@@ -38,19 +71,11 @@ def new_id(now_ns: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def format_time(now_ns: int) -> str:
-    """RFC 3339 in UTC with microseconds: 2026-11-21T05:18:00.123456Z."""
-    import time
-
-    seconds, nanos = divmod(now_ns, 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos // 1000:06d}Z"
-
-
 def start_record(
     *, run_id: str, now_ns: int, invocation, context: dict, reason: str | None
 ) -> dict:
     """The intent record. `invocation` is a parsed, redacted pulumi command line."""
-    return {
+    values = {
         "schema": SCHEMA,
         "id": new_id(now_ns),
         "run_id": run_id,
@@ -78,6 +103,7 @@ def start_record(
         "pid": os.getpid(),
         "prev": None,
     }
+    return {key: values[key] for key in START_KEYS}
 
 
 def _automation_api() -> bool:
@@ -102,30 +128,28 @@ def end_record(
         expect_no_changes=invocation.expect_no_changes,
         signals=signals,
     )
-    if outcome in (OUTCOME_CANCELED, OUTCOME_SIGNALED):
+    if outcome in (outcomes.CANCELED, outcomes.SIGNALED):
         event = invocation.end_event_canceled
     elif exit_code == _PULUMI_EXIT_AUTHENTICATION:
         event = invocation.end_event_unauthorized
-    elif outcome == OUTCOME_SUCCEEDED:
+    elif outcome == outcomes.SUCCEEDED:
         event = invocation.end_event_success
     else:
         event = invocation.end_event_failed
-    record = {key: value for key, value in start.items() if key != "prev"}
-    record.update(
-        id=new_id(now_ns),
-        phase="end",
-        time=None,
-        event=event,
-    )
-    record.update(
-        exit_code=exit_code,
-        outcome=outcome,
-        duration_ms=duration_ms,
-        signal=signal_name,
-        signals=signals,
-        prev=None,
-    )
-    return record
+    values = {
+        **start,
+        "id": new_id(now_ns),
+        "phase": "end",
+        "time": None,
+        "event": event,
+        "exit_code": exit_code,
+        "outcome": outcome,
+        "duration_ms": duration_ms,
+        "signal": signal_name,
+        "signals": signals,
+        "prev": None,
+    }
+    return {key: values[key] for key in END_KEYS}
 
 
 def decode_wait_status(wait_status: int) -> tuple[int, str | None]:
@@ -140,17 +164,17 @@ def classify_outcome(
     *, exit_code: int, killed_by: str | None, expect_no_changes: bool, signals: list[str]
 ) -> str:
     if killed_by is not None:
-        return OUTCOME_SIGNALED
+        return outcomes.SIGNALED
     if exit_code == 0:
-        return OUTCOME_SUCCEEDED
+        return outcomes.SUCCEEDED
     if exit_code == _PULUMI_EXIT_CHANGES and expect_no_changes:
-        return OUTCOME_CHANGES_DETECTED
+        return outcomes.CHANGES_DETECTED
     if exit_code == _PULUMI_EXIT_CANCELED:
-        return OUTCOME_CANCELED
+        return outcomes.CANCELED
     # A first SIGINT/SIGTERM makes pulumi cancel and exit 1 (PULUMI-FACTS, "Exit codes").
     if exit_code == _PULUMI_EXIT_ERROR and ("SIGINT" in signals or "SIGTERM" in signals):
-        return OUTCOME_CANCELED
-    return OUTCOME_FAILED
+        return outcomes.CANCELED
+    return outcomes.FAILED
 
 
 _SIGNAL_NAMES: dict[int, str] = {}

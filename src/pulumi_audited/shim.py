@@ -9,6 +9,7 @@ import os
 import sys
 import time
 
+from pulumi_audited.config_values import DEFAULT_SKIP
 from pulumi_audited.errors import (
     EXIT_NOT_EXECUTABLE,
     EXIT_NOT_FOUND,
@@ -61,16 +62,10 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-# First words of the commands that are not recorded by default. `__complete` runs on every
-# TAB press, so these are recognised without parsing the whole command line.
-_QUICK_SKIP = {
-    "version": "version",
-    "help": "help",
-    "gen-completion": "gen-completion",
-    "completion": "gen-completion",
-    "__complete": "__complete",
-    "__completeNoDesc": "__completeNoDesc",
-}
+# First words of the commands that are not recorded by default, with pulumi's aliases for
+# them (grammar.py; a test keeps the two in step). `__complete` runs on every TAB press, so
+# these are recognised without parsing the whole command line.
+_QUICK_SKIP = {key: key for key in DEFAULT_SKIP} | {"completion": "gen-completion"}
 
 
 def run(argv: list[str]) -> int:
@@ -220,15 +215,7 @@ class _Recorder:
             from pulumi_audited.record import start_record
 
             invocation = self.invocation
-            context = capture_context(
-                cwd_flag=invocation.cwd,
-                stack_flag=invocation.stack,
-                command=invocation.command,
-                positionals=invocation.positionals,
-                environ=os.environ,
-                backend_arg=invocation.backend_arg,
-                exec_agent=invocation.exec_agent,
-            )
+            context = capture_context(self.invocation, os.environ)
             self.start = start_record(
                 run_id=run_id,
                 now_ns=now_ns,

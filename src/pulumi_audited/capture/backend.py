@@ -10,7 +10,8 @@ import pwd
 import stat
 
 from pulumi_audited.capture.agent import detect_name
-from pulumi_audited.capture.identity import home_directory, read_json_file, read_small_file
+from pulumi_audited.capture.os_account import home_directory
+from pulumi_audited.capture.small_files import read_json_file, read_small_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

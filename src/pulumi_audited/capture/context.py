@@ -2,35 +2,37 @@
 
 import os
 
-from pulumi_audited.capture import agent, backend, identity, network, project, stack
+from pulumi_audited.capture import (
+    agent,
+    backend,
+    git_repo,
+    identity,
+    network,
+    os_account,
+    project,
+    stack,
+)
 from pulumi_audited.pulumi.redact import strip_url_credentials
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# Commands whose first positional argument names the stack they act on.
-_STACK_POSITIONAL_COMMANDS = frozenset(("stack select", "stack new", "stack remove"))
+    from pulumi_audited.pulumi.cli import Invocation
 
 
-def capture_context(
-    *,
-    cwd_flag: str | None,
-    stack_flag: str | None,
-    command: str,
-    positionals: list[str],
-    environ: "Mapping[str, str]",
-    backend_arg: str | None = None,
-    exec_agent: str | None = None,
-) -> dict:
+def capture_context(invocation: "Invocation", environ: "Mapping[str, str]") -> dict:
     """Who runs pulumi, where, against which stack, project and backend.
 
+    What the command line says is taken from the parsed `invocation`, which has resolved it
+    as pulumi does (the stack a `stack select NAME` names, the URL `login` is given, `--cwd`,
+    `--exec-agent`); the rest comes from the environment and pulumi's files.
+
     Keys, in this order: user, identity, git, host, source_ip, stack, project, backend, cwd.
-    `backend_arg` is the URL given to `pulumi login` (`file://~` for `--local`);
-    `exec_agent` the value of `--exec-agent`. Identity keys: os_user, uid, sudo_user,
-    git_email, ci, parent_run_id, agent, parents, terminal.
+    Identity keys: os_user, uid, sudo_user, git_email, ci, parent_run_id, agent, parents,
+    terminal.
     """
-    cwd = effective_cwd(cwd_flag, environ)
+    cwd = effective_cwd(invocation.cwd, environ)
     project_file = project.load_project(cwd)
     project_name = project_file.name if project_file else None
 
@@ -40,16 +42,14 @@ def capture_context(
         environ.get("PULUMI_ACCESS_TOKEN"),
         backend.agent_credentials_file(environ),
     )
-    if backend_arg is None and command == "login" and positionals:
-        backend_arg = positionals[0]
     backend_url = backend.resolve_backend_url(
-        environ, project_file.backend_url if project_file else None, credentials, backend_arg
+        environ,
+        project_file.backend_url if project_file else None,
+        credentials,
+        invocation.backend_arg,
     )
-
-    if not stack_flag and command in _STACK_POSITIONAL_COMMANDS and positionals:
-        stack_flag = positionals[0]
     stack_name = stack.resolve_stack(
-        stack_flag=stack_flag,
+        stack_flag=invocation.stack,
         environ=environ,
         pulumi_home=home,
         project_name=project_name,
@@ -57,15 +57,15 @@ def capture_context(
         backend_url=backend_url,
     )
 
-    os_user = identity.os_user_name(environ)
+    os_user = os_account.os_user_name(environ)
     # git discovers repositories from the physical path, whatever $PWD says.
     git_start = _physical_path(project_file.directory if project_file else cwd)
-    repository = identity.find_git_repository(git_start)
-    head, branch = identity.read_head(repository) if repository else (None, None)
+    repository = git_repo.find_git_repository(git_start)
+    head, branch = git_repo.read_head(repository) if repository else (None, None)
     return {
         "user": backend.whoami(backend_url, os_user, credentials),
         "identity": identity.capture_identity(
-            environ, os_user, repository, branch, agent.detect_agent(environ, exec_agent)
+            environ, os_user, repository, branch, agent.detect_agent(environ, invocation.exec_agent)
         ),
         "git": {"head": head, "branch": branch} if repository else None,
         "host": network.host_name(),

@@ -129,32 +129,31 @@ def _directive_for(items: list[CompletionItem]) -> tuple[list[CompletionItem], i
     return items, DIRECTIVE_NO_FILE
 
 
-# Parameters whose values are in the log, by click parameter name. The viewer's options are
-# not listed anywhere else: any option or argument with one of these names gets log values.
-_STACK_PARAMS = {"stack", "stacks"}
+# Run ids are in the log for any parameter so named; the filters that complete from the log
+# say so in their row of viewer.filters.FILTERS.
 _RUN_PARAMS = {"run_id", "run_ids", "run"}
-_USER_PARAMS = {"user", "users"}
 
 
 def _log_values_for(
     target: click.Command | click.Parameter, incomplete: str, environ
 ) -> list[CompletionItem] | None:
-    """Values from the log for a parameter named like stack/run_id/user; None for any other
-    target, or one whose author gave it a completion of its own."""
+    """Values from the log for a run id or a filter whose row completes from the log; None
+    for any other target, or one whose author gave it a completion of its own."""
+    from pulumi_audited.viewer.filters import log_completed_fields
+
     if not isinstance(target, click.Parameter) or target.name is None:
         return None
     if getattr(target, "_custom_shell_complete", None) is not None:
         return None
     name = target.name
-    if name not in _STACK_PARAMS | _RUN_PARAMS | _USER_PARAMS:
-        return None
     if name in _RUN_PARAMS:
         from pulumi_audited.completion.run_ids import run_id_candidates
 
         return run_id_candidates(_log_partitions(environ), incomplete)
-    field = "stack" if name in _STACK_PARAMS else "user"
+    if name not in log_completed_fields():
+        return None
     records = _recent_records(_log_partitions(environ))
-    values = _distinct(record.get(field) for record in records)
+    values = _distinct(record.get(name) for record in records)
     return [CompletionItem(value) for value in values if value.startswith(incomplete)]
 
 

@@ -24,7 +24,6 @@ from pulumi_audited.pulumi.meaning import (
     STATE,
     UNKNOWN,
     UNKNOWN_MEANING,
-    UNRECORDED,
     Meaning,
     meaning_of,
 )
@@ -135,11 +134,6 @@ class Invocation:
         self.global_flags = global_flags if global_flags is not None else {}
         # False when a word of the command path is not in pulumi's tree (`org frobnicate`).
         self.known = known
-
-    @property
-    def unrecorded(self) -> bool:
-        """Whether the command only prints help, versions or completions."""
-        return self.skip_key in UNRECORDED
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELD_ORDER)

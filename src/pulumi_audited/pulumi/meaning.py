@@ -393,20 +393,6 @@ LEGACY_COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "deployment settings env": ("", "remove secret s/stack=^ y/yes h/help", "", ""),
 }
 
-# Commands not recorded unless the `skip` setting says otherwise: they only print help,
-# versions or completions.
-UNRECORDED = frozenset(
-    {
-        "version",
-        "help",
-        "gen-completion",
-        "gen-markdown",
-        "generate-cli-spec",
-        "__complete",
-        "__completeNoDesc",
-    }
-)
-
 # Flags whose names look secret but whose values are not.
 NOT_SECRET_FLAGS = frozenset(
     {

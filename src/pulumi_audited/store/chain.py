@@ -33,14 +33,13 @@ def parse_record_line(line: bytes) -> dict | None:
     return None
 
 
-def split_lines(data: bytes):
-    """(line number, line without newline, complete) for each line of `data`, first first."""
-    if not data:
-        return
+def split_lines(data: bytes) -> list[tuple[int, bytes, bool]]:
+    """(line number, line without newline, complete) for each line of `data`, first first: a
+    last line without its newline is incomplete (torn, or still being written). The one place
+    the log's bytes become numbered lines."""
     parts = data.split(b"\n")
     last = parts.pop()
-    number = 0
-    for number, line in enumerate(parts, start=1):
-        yield number, line, True
+    lines = [(number, line, True) for number, line in enumerate(parts, start=1)]
     if last:
-        yield number + 1, last, False
+        lines.append((len(parts) + 1, last, False))
+    return lines

@@ -96,7 +96,7 @@ class LocalLog:
         self._write(records)
 
     def _write(self, records: list[dict]) -> None:
-        from pulumi_audited.record import format_time
+        from pulumi_audited.timestamps import format_ns
 
         try:
             with LogFolder(self.folder) as folder:
@@ -106,7 +106,7 @@ class LocalLog:
                 with lock:
                     for record in records:
                         if record.get("time") is None:
-                            record["time"] = format_time(time.time_ns())
+                            record["time"] = format_ns(time.time_ns())
                     head = _Head(folder)
                     start = 0
                     while start < len(records):

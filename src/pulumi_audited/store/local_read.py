@@ -46,7 +46,7 @@ class DayFile:
         return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"
 
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
-        return split_lines(self.read_bytes())
+        return iter(split_lines(self.read_bytes()))
 
 
 class LocalReader:

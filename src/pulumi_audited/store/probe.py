@@ -26,6 +26,7 @@ from pulumi_audited import paths
 from pulumi_audited.store import layout
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.remote import ObjectStore, parse_location
+from pulumi_audited.timestamps import compact_now
 
 PROBE_FOLDER = "_probe"
 
@@ -40,7 +41,7 @@ class ProbeResult:
 
 def probe_key(prefix: str) -> str:
     host = "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in os.uname().nodename)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    stamp = compact_now()
     name = f"create-only-{stamp}-{host[:40]}-{os.urandom(4).hex()}.txt"
     return f"{layout.root(prefix)}{PROBE_FOLDER}/{name}"
 

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import cast
 
 from pulumi_audited import paths
-from pulumi_audited.store import StoreError, layout
+from pulumi_audited.store import layout
 from pulumi_audited.store.chain import parse_record_line, split_lines
 from pulumi_audited.store.remote import ObjectStore, open_objects, parse_location
 
@@ -71,7 +71,7 @@ class ObjectPart:
         return self._data[offset:]
 
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
-        return split_lines(self._data)
+        return iter(split_lines(self._data))
 
     def fingerprint(self) -> str:
         return self.etag
@@ -101,7 +101,7 @@ class DayPartition:
         return self._data[offset:] if offset else self._data
 
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
-        return split_lines(self.read_bytes())
+        return iter(split_lines(self.read_bytes()))
 
     def fingerprint(self) -> str:
         self.load()
@@ -310,7 +310,7 @@ class RemoteReader:
             return
         try:
             partition.load()
-        except (StoreError, Exception):  # the reader's own load reports it
+        except Exception:  # the reader's own load reports it
             pass
 
     def fetch_many(self, keys: list[str]) -> dict[str, bytes]:

@@ -118,14 +118,14 @@ class Spool:
         """Chain `record` onto this writer's chain and make it durable; its pending file name.
 
         Raises StoreError when it could not be made durable."""
-        from pulumi_audited.record import format_time
+        from pulumi_audited.timestamps import format_ns
 
         try:
             self._prepare()
             with self._lock():
                 writer, seq, previous = self._chain_head()
                 if record.get("time") is None:
-                    record["time"] = format_time(time.time_ns())
+                    record["time"] = format_ns(time.time_ns())
                 for key in ("writer", "seq", "prev"):  # an end record copies its start's
                     record.pop(key, None)
                 record["writer"] = writer

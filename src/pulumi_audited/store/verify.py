@@ -33,8 +33,9 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pulumi_audited import outcomes, timestamps
 from pulumi_audited.store.base import Partition, ReadableStore
-from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line
+from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line, split_lines
 from pulumi_audited.store.clock_steps import clock_steps
 from pulumi_audited.store.findings import Break, Finding, Place, Report, id_of_line, named
 
@@ -62,13 +63,8 @@ def _tail_prev(line: bytes) -> tuple[bool, str | None]:
 def _walk(partitions: list[Partition]) -> Iterator[tuple[Partition, int, bytes, bool]]:
     """(partition, line number, line, complete) for every non-empty line."""
     for partition in partitions:
-        data = partition.read_bytes()
-        lines = data.split(b"\n")
-        last = lines.pop()
-        for number, line in enumerate(lines, start=1):
-            yield partition, number, line, True
-        if last:
-            yield partition, len(lines) + 1, last, False
+        for number, line, complete in split_lines(partition.read_bytes()):
+            yield partition, number, line, complete
 
 
 def _records(partitions: list[Partition], report: Report | None):
@@ -209,13 +205,13 @@ def _self_inconsistency(record: dict | None, seen: _Seen) -> str | None:
             return f"{', '.join(differing)} {verb} from the run's {partner.get('phase')} record"
     stamp = _uuid7_time(str(record.get("id") or ""))
     try:
-        written = dt.datetime.fromisoformat(str(record.get("time")).replace("Z", "+00:00"))
+        written = timestamps.parse(record.get("time"))
     except ValueError:
         return "its time is not a time"
     if stamp is not None and abs((written - stamp).total_seconds()) > 2:
         return "its time does not match the time in its id"
     if record.get("phase") == "end":
-        succeeded = record.get("outcome") == "succeeded"
+        succeeded = record.get("outcome") == outcomes.SUCCEEDED
         if succeeded != (record.get("exit_code") == 0):
             return "its outcome does not match its exit code"
     return None

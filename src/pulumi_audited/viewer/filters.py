@@ -14,11 +14,14 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import click
 
-# Fields that the start and end record of a run share: a run matches when its records do.
-RUN_INVARIANT_FIELDS = ("user", "stack", "project", "command", "host")
+from pulumi_audited import timestamps
+from pulumi_audited.outcomes import OUTCOMES, RUN_STATES
+from pulumi_audited.timestamps import format_instant
+
 # `--agent` words for "no agent" and "some agent" rather than an agent's name.
 AGENT_NONE, AGENT_ANY = "none", "any"
 _GLOB_CHARS = "*?["
@@ -26,13 +29,6 @@ _RELATIVE = re.compile(r"^(\d+)\s*(s|sec|m|min|h|hr|d|day|days|w|week|weeks)$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 _UNIT_SECONDS.update(day=86400, days=86400, w=604800, week=604800, weeks=604800)
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-OUTCOMES = ("succeeded", "failed", "canceled", "changes-detected", "signaled")
-RUN_STATES = ("running", "unfinished")
-
-
-def format_instant(moment: dt.datetime) -> str:
-    moment = moment.astimezone(dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}Z"
 
 
 def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tuple[str, bool]:
@@ -57,7 +53,7 @@ def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tup
     if compact_date:  # Python 3.11 reads 20261120 as a date, 3.10 does not
         value = "-".join(compact_date.groups())
     try:
-        moment = dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        moment = timestamps.parse(value.upper())
     except ValueError:
         raise click.BadParameter(
             f"{text!r} is not a time: use an ISO date or time (2026-11-20, 2026-11-20T10:00Z), "
@@ -71,8 +67,7 @@ def parse_time(text: str, *, option: str, now: dt.datetime | None = None) -> tup
 
 
 def _next_day(instant: str) -> str:
-    day = dt.date.fromisoformat(instant[:10]) + dt.timedelta(days=1)
-    return f"{day.isoformat()}T00:00:00.000000Z"
+    return f"{timestamps.shift_day(instant[:10], 1)}T00:00:00.000000Z"
 
 
 def _literal_needle(pattern: str) -> bytes | None:
@@ -175,8 +170,7 @@ class Filters:
     def last_day(self, spill_days: int = 0) -> str | None:
         if not self.until:
             return None
-        day = dt.date.fromisoformat(self.until[:10]) + dt.timedelta(days=spill_days)
-        return day.isoformat()
+        return timestamps.shift_day(self.until[:10], spill_days)
 
     def needle_groups(self) -> list[list[bytes]]:
         """For each run-invariant filter, the bytes of which a matching line has one."""
@@ -218,119 +212,116 @@ class Filters:
         return not self.outcomes or record.get("outcome") in self.outcomes
 
 
-def build_filters(
-    *,
-    user: Sequence[str] = (),
-    stack: Sequence[str] = (),
-    project: Sequence[str] = (),
-    command: Sequence[str] = (),
-    event: Sequence[str] = (),
-    outcome: Sequence[str] = (),
-    host: Sequence[str] = (),
-    agent: Sequence[str] = (),
-    since: str | None = None,
-    until: str | None = None,
-    grep: str | None = None,
-) -> Filters:
-    matchers = [
-        ValueMatcher(key, values)
-        for key, values in (
-            ("user", user),
-            ("stack", stack),
-            ("project", project),
-            ("command", command),
-            ("host", host),
-        )
-        if values
-    ]
-    if agent:
-        matchers.append(AgentMatcher(agent))
-    filters = Filters(matchers=matchers, grep=grep)
-    if event:
-        filters.events = ValueMatcher("event", event)
-    filters.outcomes = frozenset(outcome)
-    if since:
-        filters.since, _ = parse_time(since, option="--since")
-    if until:
-        instant, whole_day = parse_time(until, option="--until")
-        filters.until = _next_day(instant) if whole_day else instant
-    if filters.since and filters.until and filters.since >= filters.until:
-        raise click.BadParameter(
-            f"--since {since} is not before --until {until}", param_hint="--since/--until"
-        )
-    return filters
+class Filter(NamedTuple):
+    """One row of FILTERS: an option of `audit log`, `export` and `stats`.
+
+    `match`: how a value is tested. "value" (exact or glob on the record's field of that name,
+    also a byte needle), "agent" (AgentMatcher), "event" (exact or glob, not run-invariant),
+    "outcome" (a choice), "since"/"until" (a time), "grep" (text in the arguments).
+    `completes`: what TAB offers. "log" (the field's recent values in the log), "choices"
+    (the option's choices), None (nothing)."""
+
+    name: str
+    help: str
+    match: str
+    completes: str | None = None
 
 
 _ANY_OF = "Repeatable: any of them matches."
 
+FILTERS = (
+    Filter("user", f"User, exact or glob. {_ANY_OF}", "value", "log"),
+    Filter("stack", f"Stack, exact or glob, e.g. '*/prod'. {_ANY_OF}", "value", "log"),
+    Filter("project", f"Project, exact or glob. {_ANY_OF}", "value"),
+    Filter("command", f"Command path, exact or glob, e.g. 'up', 'config *'. {_ANY_OF}", "value"),
+    Filter("event", f"Event id, exact or glob, e.g. 'stack-update-*'. {_ANY_OF}", "event"),
+    Filter("outcome", f"Outcome. {_ANY_OF}", "outcome", "choices"),
+    Filter("host", f"Host name, exact or glob. {_ANY_OF}", "value"),
+    Filter(
+        "agent",
+        f"AI agent that ran pulumi, exact or glob; 'none': no agent, 'any': any agent. {_ANY_OF}",
+        "agent",
+    ),
+    Filter(
+        "since",
+        "From (inclusive): 2026-11-20 (from its start), 2026-11-20T10:00Z, 2h, 3d, "
+        "today, yesterday. No offset means UTC.",
+        "since",
+    ),
+    Filter(
+        "until",
+        "Up to: a date, today or yesterday includes that whole day; a time "
+        "(2026-11-20T10:00Z, 2h, now) is exclusive.",
+        "until",
+    ),
+    Filter("grep", "Text in the (redacted) arguments.", "grep"),
+)
+# Single-valued options; every other row is repeatable.
+_SINGLE = ("since", "until", "grep")
+
+
+def log_completed_fields() -> frozenset[str]:
+    """The filters whose values TAB takes from the log."""
+    return frozenset(row.name for row in FILTERS if row.completes == "log")
+
+
+def build_filters(**values: Sequence[str] | str | None) -> Filters:
+    """Filters from option values by row name; a missing or empty value filters nothing."""
+    unknown = set(values) - {row.name for row in FILTERS}
+    if unknown:
+        raise TypeError(f"no such filter: {', '.join(sorted(unknown))}")
+    filters = Filters()
+    for row in FILTERS:
+        given = values.get(row.name)
+        if given:
+            _apply(filters, row, given)
+    if filters.since and filters.until and filters.since >= filters.until:
+        raise click.BadParameter(
+            f"--since {values['since']} is not before --until {values['until']}",
+            param_hint="--since/--until",
+        )
+    return filters
+
+
+def _apply(filters: Filters, row: Filter, given: Sequence[str] | str) -> None:
+    if row.match == "value":
+        filters.matchers.append(ValueMatcher(row.name, list(given)))
+    elif row.match == "agent":
+        filters.matchers.append(AgentMatcher(list(given)))
+    elif row.match == "event":
+        filters.events = ValueMatcher(row.name, list(given))
+    elif row.match == "outcome":
+        filters.outcomes = frozenset(given)
+    elif row.match == "since":
+        filters.since, _ = parse_time(str(given), option="--since")
+    elif row.match == "until":
+        instant, whole_day = parse_time(str(given), option="--until")
+        filters.until = _next_day(instant) if whole_day else instant
+    elif row.match == "grep":
+        filters.grep = str(given)
+    else:
+        raise ValueError(f"filter {row.name}: unknown match {row.match!r}")
+
+
+def _option(row: Filter, with_outcome_states: bool):
+    extra: dict = {} if row.name in _SINGLE else {"multiple": True}
+    if row.completes == "choices":
+        choices = OUTCOMES + (RUN_STATES if with_outcome_states else ())
+        extra["type"] = click.Choice(choices)
+    return click.option(f"--{row.name}", help=row.help, **extra)
+
 
 def filter_options(*, with_outcome_states: bool):
-    """The filter options as one click decorator."""
-    outcome_choices = OUTCOMES + (RUN_STATES if with_outcome_states else ())
+    """The rows of FILTERS as one click decorator, in the table's order."""
 
     def decorate(function):
-        options = [
-            click.option("--user", multiple=True, help=f"User, exact or glob. {_ANY_OF}"),
-            click.option(
-                "--stack", multiple=True, help=f"Stack, exact or glob, e.g. '*/prod'. {_ANY_OF}"
-            ),
-            click.option("--project", multiple=True, help=f"Project, exact or glob. {_ANY_OF}"),
-            click.option(
-                "--command",
-                multiple=True,
-                help=f"Command path, exact or glob, e.g. 'up', 'config *'. {_ANY_OF}",
-            ),
-            click.option(
-                "--event",
-                multiple=True,
-                help=f"Event id, exact or glob, e.g. 'stack-update-*'. {_ANY_OF}",
-            ),
-            click.option(
-                "--outcome",
-                multiple=True,
-                type=click.Choice(outcome_choices),
-                help=f"Outcome. {_ANY_OF}",
-            ),
-            click.option("--host", multiple=True, help=f"Host name, exact or glob. {_ANY_OF}"),
-            click.option(
-                "--agent",
-                multiple=True,
-                help="AI agent that ran pulumi, exact or glob; 'none': no agent, "
-                f"'any': any agent. {_ANY_OF}",
-            ),
-            click.option(
-                "--since",
-                help="From (inclusive): 2026-11-20 (from its start), 2026-11-20T10:00Z, 2h, 3d, "
-                "today, yesterday. No offset means UTC.",
-            ),
-            click.option(
-                "--until",
-                help="Up to: a date, today or yesterday includes that whole day; a time "
-                "(2026-11-20T10:00Z, 2h, now) is exclusive.",
-            ),
-            click.option("--grep", help="Text in the (redacted) arguments."),
-        ]
-        for option in reversed(options):
-            function = option(function)
+        for row in reversed(FILTERS):
+            function = _option(row, with_outcome_states)(function)
         return function
 
     return decorate
 
 
-FILTER_KEYS = (
-    "user",
-    "stack",
-    "project",
-    "command",
-    "event",
-    "outcome",
-    "host",
-    "agent",
-    "since",
-    "until",
-    "grep",
-)
-
-
 def filters_from(params: dict) -> Filters:
-    return build_filters(**{key: params.pop(key) for key in FILTER_KEYS})
+    """Filters from a command's parameters, which lose the filter options."""
+    return build_filters(**{row.name: params.pop(row.name) for row in FILTERS})

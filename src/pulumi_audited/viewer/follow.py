@@ -16,6 +16,7 @@ import time
 
 import click
 
+from pulumi_audited import outcomes
 from pulumi_audited.store.chain import parse_record_line
 from pulumi_audited.viewer.query import run_matches, select_runs
 from pulumi_audited.viewer.runs import Run, still_running
@@ -117,7 +118,7 @@ class Follower:
             if now - seen >= GRACE:
                 del self.pending[run_id]
                 self.remember_open(run_id, start)
-                self.show(Run(start, None, state="running"))
+                self.show(Run(start, None, state=outcomes.RUNNING))
 
     def remember_open(self, run_id: str, start: dict) -> None:
         self.open[run_id] = start
@@ -141,7 +142,9 @@ class Follower:
         # ended by then has its end in that read.
         still_open = {run.run_id: run for run in latest if run.end is None and run.start}
         for run in still_open.values():
-            run.state = "running" if run.start and still_running(run.start) else "unfinished"
+            run.state = (
+                outcomes.RUNNING if run.start and still_running(run.start) else outcomes.UNFINISHED
+            )
         later = []
         for record in self.poll():
             open_run = still_open.get(str(record.get("run_id") or ""))

@@ -7,7 +7,6 @@ terminal table is in table.py.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import os
@@ -17,18 +16,19 @@ from collections.abc import Sequence
 
 import click
 
+from pulumi_audited import outcomes, timestamps
 from pulumi_audited.viewer import pager
 from pulumi_audited.viewer.safe_text import csv_cell, escape
 from pulumi_audited.viewer.version import tool_version
 
 OUTCOME_COLOURS = {
-    "succeeded": "green",
-    "failed": "red",
-    "canceled": "yellow",
-    "signaled": "yellow",
-    "changes-detected": "yellow",
-    "running": "cyan",
-    "unfinished": "magenta",
+    outcomes.SUCCEEDED: "green",
+    outcomes.FAILED: "red",
+    outcomes.CANCELED: "yellow",
+    outcomes.SIGNALED: "yellow",
+    outcomes.CHANGES_DETECTED: "yellow",
+    outcomes.RUNNING: "cyan",
+    outcomes.UNFINISHED: "magenta",
 }
 
 
@@ -93,11 +93,6 @@ OWN_CSV_COLUMNS = (
 _PULUMI_EXIT_AUTHENTICATION = 3  # PULUMI-FACTS, "Exit codes"
 
 
-def rfc3339_seconds(stamp: object) -> str:
-    """Pulumi Cloud's Timestamp: RFC 3339 (our microseconds are kept)."""
-    return str(stamp or "")
-
-
 def record_agent(record: dict) -> dict:
     """identity.agent, {} for no agent or a record that does not say."""
     identity = record.get("identity")
@@ -127,7 +122,7 @@ def csv_header() -> str:
 def csv_record(record: dict) -> str:
     return _csv_row(
         [
-            rfc3339_seconds(record.get("time")),
+            str(record.get("time") or ""),  # Pulumi Cloud's Timestamp: RFC 3339, as ours
             record.get("user"),
             record.get("user"),
             record.get("event"),
@@ -176,14 +171,13 @@ def _cef_value(value: object) -> str:
 
 def _epoch_millis(stamp: object) -> str:
     try:
-        moment = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        return str(timestamps.epoch_millis(stamp))
     except ValueError:
         return ""
-    return str(int(moment.timestamp() * 1000))
 
 
 def _severity(record: dict) -> int:
-    if record.get("outcome") in ("failed", "signaled") or record.get("reveals_secrets"):
+    if record.get("outcome") in outcomes.FAILURES or record.get("reveals_secrets"):
         return 7
     if record.get("effect") in ("infra", "state"):
         return 5

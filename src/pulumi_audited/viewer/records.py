@@ -12,7 +12,7 @@ from collections.abc import Generator, Iterable
 
 from pulumi_audited.errors import warn
 from pulumi_audited.store.base import Partition
-from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line
+from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line, split_lines
 from pulumi_audited.viewer.shape_cache import ShapeCache
 
 _LINE_START = b"\n" + RECORD_PREFIX
@@ -42,15 +42,6 @@ def _looks_clean(data: bytes) -> bool:
     if not data.endswith(b"\n") or not data.startswith(RECORD_PREFIX):
         return False
     return data.count(b"\n") == data.count(_LINE_START) + 1
-
-
-def _numbered_lines(data: bytes) -> list[tuple[int, bytes, bool]]:
-    parts = data.split(b"\n")
-    last = parts.pop()
-    lines = [(number, line, True) for number, line in enumerate(parts, start=1)]
-    if last:
-        lines.append((len(parts) + 1, last, False))
-    return lines
 
 
 def _needle_lines(data: bytes, groups: list[list[bytes]]) -> list[bytes]:
@@ -102,7 +93,7 @@ def partition_records(
     if needle_groups and _record_shaped(partition, data, fingerprint, shapes):
         candidates: list = [(0, line, True) for line in _needle_lines(data, needle_groups)]
     else:
-        candidates = _numbered_lines(data)
+        candidates = split_lines(data)
         if needle_groups:
             candidates = [
                 item

@@ -12,6 +12,8 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 
+from pulumi_audited import outcomes, timestamps
+
 _ORPHAN_LIMIT = 10_000
 _WINDOW_LIMIT = 100_000
 
@@ -53,7 +55,7 @@ class Run:
             return str(self.end.get("outcome") or "unknown")
         if self.state is not None:
             return self.state
-        return "running" if still_running(self.first) else "unfinished"
+        return outcomes.RUNNING if still_running(self.first) else outcomes.UNFINISHED
 
     @property
     def agent(self) -> dict | None:
@@ -87,11 +89,10 @@ def _start_estimate(end: dict) -> str | None:
     if not isinstance(stamp, str) or not isinstance(duration, int):
         return stamp if isinstance(stamp, str) else None
     try:
-        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        moment = timestamps.parse(stamp)
     except ValueError:
         return stamp
-    started = moment - dt.timedelta(milliseconds=duration)
-    return started.strftime("%Y-%m-%dT%H:%M:%S.") + f"{started.microsecond:06d}Z"
+    return timestamps.format_instant(moment - dt.timedelta(milliseconds=duration))
 
 
 def still_running(start: dict) -> bool:
@@ -123,7 +124,7 @@ def runs_newest_first(records: Iterable[dict]) -> Iterator[Run]:
 
 def _day_before(day: str) -> str:
     try:
-        return (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat()
+        return timestamps.shift_day(day, -1)
     except ValueError:
         return day
 

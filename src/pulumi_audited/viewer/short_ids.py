@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Iterable
 
-from pulumi_audited import paths
+from pulumi_audited import paths, timestamps
 from pulumi_audited.store import StoreError
 
 MIN_LENGTH = 7
@@ -169,7 +169,7 @@ def _save(path: str, sealed: dict[str, str], packed: bytes) -> None:
 def _still_written(name: str, today: dt.date) -> bool:
     """Today's and yesterday's partitions (and any not named for a day) may still grow."""
     try:
-        day = dt.date.fromisoformat(name)
+        day = timestamps.parse_day(name)
     except ValueError:
         return True
     return day >= today - dt.timedelta(days=1)

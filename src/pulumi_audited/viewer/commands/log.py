@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import click
 
+from pulumi_audited import outcomes
 from pulumi_audited.viewer import table
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
@@ -50,7 +51,7 @@ _GIVE_WAY = (
 _COMPACT_TITLES = ("TIME (UTC)",)
 # Following, the widths are fixed before the rows come: room for typical values (a rare
 # longer one is cut, `changes-detected` too, as `changes-d…`).
-_FOLLOW_WIDTHS = (20, 8, 6, 24, 10, len("unfinished"), 8, 4, 15, MIN_LENGTH + 1)
+_FOLLOW_WIDTHS = (20, 8, 6, 24, 10, len(outcomes.UNFINISHED), 8, 4, 15, MIN_LENGTH + 1)
 
 
 def _duration(ms: object) -> str:

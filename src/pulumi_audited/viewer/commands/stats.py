@@ -6,6 +6,7 @@ from collections import Counter
 
 import click
 
+from pulumi_audited import outcomes
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
 from pulumi_audited.viewer.formats import Terminal, json_line
@@ -14,8 +15,8 @@ from pulumi_audited.viewer.query import select_runs
 from pulumi_audited.viewer.records import Damage
 from pulumi_audited.viewer.safe_text import escape
 
-_FAILURES = ("failed", "signaled")
-_FINISHED_NOT_COUNTED = ("running", "unfinished")
+_FAILURES = outcomes.FAILURES
+_FINISHED_NOT_COUNTED = outcomes.RUN_STATES
 _NO_AGENT = "-"  # no agent, or a record from before agents were recorded
 
 
