@@ -19,6 +19,7 @@ import os
 import threading
 from urllib.parse import urlsplit
 
+from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
@@ -35,10 +36,6 @@ from pulumi_audited.store import StoreError
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from azure.core.credentials import TokenCredential
 
 # Threads that read at once share one connection pool; requests' default keeps 10.
 POOL_SIZE = 32
@@ -113,8 +110,7 @@ def _refused(error: BaseException) -> bool:
 
 
 def _error_code(error: HttpResponseError) -> str:
-    """The storage service's error code ("" when it gave none): the storage SDK sets
-    `error_code`, an enum member or a string, on the errors it raises."""
+    """The code the storage SDK sets on its errors (an enum or a string; "" when none)."""
     code = getattr(error, "error_code", None)
     return str(getattr(code, "value", code) or "")
 
@@ -363,10 +359,8 @@ class AzureBlobObjects:
             self._call(attempts, upload)
             return True
         except (ResourceExistsError, ResourceModifiedError) as error:
-            if isinstance(error, ResourceExistsError) and _error_code(error) not in (
-                "",
-                "BlobAlreadyExists",
-            ):
+            code = _error_code(error)
+            if isinstance(error, ResourceExistsError) and code not in ("", "BlobAlreadyExists"):
                 raise self._error(error, f"write {key}", note=attempts.note()) from None
             return False
         except Exception as error:
