@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import click
+
 from pulumi_audited.config import Settings, default_log_folder, load_settings
 from pulumi_audited.errors import warn
 from pulumi_audited.store import is_remote
@@ -43,3 +45,13 @@ def open_location(location: str, *, timeout: float | None = None) -> ReadableSto
 def open_log() -> ReadableStore:
     current = settings()
     return open_location(log_location(current), timeout=current.remote_timeout)
+
+
+def store_timeout_option(function):
+    """`--timeout SECONDS` for the commands that talk to a remote store themselves."""
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="Seconds one call to a store may take, retries included (default: remote_timeout).",
+    )(function)

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 import click
 
 from pulumi_audited.store import StoreError, is_remote
-from pulumi_audited.viewer.context import log_location, settings
+from pulumi_audited.viewer.context import log_location, settings, store_timeout_option
 from pulumi_audited.viewer.formats import json_line
 from pulumi_audited.viewer.safe_text import escape
 
@@ -25,12 +25,7 @@ class Check:
 
 
 @click.command("doctor")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Seconds a store may take to answer one request (default: remote_timeout).",
-)
+@store_timeout_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def command(timeout: float | None, as_json: bool) -> None:
     """Check the log this machine writes to: where it is, whether it can be reached and, for

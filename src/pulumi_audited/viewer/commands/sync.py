@@ -15,7 +15,7 @@ import click
 
 from pulumi_audited.errors import ShimError
 from pulumi_audited.store import StoreError, is_remote
-from pulumi_audited.viewer.context import settings
+from pulumi_audited.viewer.context import settings, store_timeout_option
 from pulumi_audited.viewer.formats import json_line
 from pulumi_audited.viewer.safe_text import escape
 
@@ -42,12 +42,7 @@ class _Outcome:
 
 
 @click.command("sync")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Seconds a store may take to answer one request (default: remote_timeout).",
-)
+@store_timeout_option
 @click.option(
     "--to",
     "destination",
