@@ -129,13 +129,14 @@ def _seconds(value: object) -> float:
 def load_settings(start_dir: str, environ: os._Environ | dict[str, str]) -> Settings:
     layers = _Layers()
     files = config_files(start_dir, environ)
-    stranger = next((path for role, path in files if role == TEAM and not _ours(path)), None)
-    if stranger is not None:
-        files.remove((TEAM, stranger))
+    team = next((path for role, path in files if role == TEAM), None)
+    stranger = _foreign_owner(team) if team is not None else None
+    if team is not None and stranger is not None:
+        files.remove((TEAM, team))
         layers.warnings.append(
-            f"team config {stranger} is ignored: it belongs to another user (uid "
-            f"{os.stat(stranger).st_uid}), like a repository git would call unsafe; a file "
-            "planted in a shared parent folder such as /tmp must not configure your auditing"
+            f"team config {team} is ignored: it belongs to another user (uid {stranger}), "
+            "like a repository git would call unsafe; a file planted in a shared parent "
+            "folder such as /tmp must not configure your auditing"
         )
     if files:  # most machines have none: then the reader is not even imported
         from pulumi_audited import config_file
@@ -303,13 +304,14 @@ def config_files(start_dir: str, environ: os._Environ | dict[str, str]) -> list[
     return found
 
 
-def _ours(path: str) -> bool:
-    """Whether the current user or root owns `path`, as git requires of a repository."""
+def _foreign_owner(path: str) -> int | None:
+    """The uid owning `path` when it is neither the current user nor root (git requires one
+    of them of a repository), else None."""
     try:
         owner = os.stat(path).st_uid
     except OSError:
-        return True  # gone meanwhile: reading it reports that
-    return owner in (os.geteuid(), 0)
+        return None  # gone meanwhile: reading it reports that
+    return None if owner in (os.geteuid(), 0) else owner
 
 
 def find_upward(start_dir: str, name: str) -> str | None:
