@@ -12,7 +12,7 @@ import pytest
 from remote_logs import WRITERS, chained_lines, synthetic_records, upload
 
 from pulumi_audited.store import StoreError, layout
-from pulumi_audited.store.remote import ObjectInfo
+from pulumi_audited.store.objects import ObjectInfo
 from pulumi_audited.store.remote_read import RemoteReader
 from pulumi_audited.store.verify import verify
 

@@ -11,7 +11,8 @@ import pytest
 from servers import S3_ACCESS_KEY, S3_SECRET_KEY, HangingServer, free_port
 
 from pulumi_audited.store import StoreError, layout
-from pulumi_audited.store.remote import ObjectInfo, open_objects, parse_location
+from pulumi_audited.store.objects import ObjectInfo
+from pulumi_audited.store.remote import open_objects, parse_location
 
 PREFIX = "team/audit"
 

@@ -115,6 +115,16 @@ class Settings:
         self.pinned = pinned
         self.warnings = warnings
 
+    def named_by(self, key: str) -> str:
+        """Who set `key`, for a message: "PULUMI_AUDITED_PULUMI", "the 'pulumi:' setting in
+        FILE", "the default"."""
+        source = self.sources[key]
+        if source.startswith("env "):
+            return source[4:]
+        if source == DEFAULT:
+            return "the default"
+        return f"the '{key}:' setting in " + source.rsplit(":", 1)[0]
+
     @property
     def values(self) -> dict[str, object]:
         """Each setting's value by name, in DEFAULTS' order."""

@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pulumi_audited.config import Settings
     from pulumi_audited.pulumi.cli import Invocation
-    from pulumi_audited.store.spool import Spool
+    from pulumi_audited.store.base import Writer
 
 RUN_ID_VARIABLE = "PULUMI_AUDITED_RUN_ID"
 REASON_VARIABLE = "PULUMI_AUDITED_REASON"
@@ -90,8 +90,7 @@ def run(argv: list[str]) -> int:
     if not (quick_key or "").startswith("__complete"):  # a TAB press shows no warning
         for line in settings.warnings:
             warn(line)
-    source = settings.sources["pulumi"]
-    pulumi = find_pulumi(settings.pulumi, _describe_source(source), environ)
+    pulumi = find_pulumi(settings.pulumi, settings.named_by("pulumi"), environ)
     if invocation is None:
         if quick_key in settings.skip:
             _exec_pulumi(pulumi, argv, depth)
@@ -118,12 +117,6 @@ def _effective_cwd(cwd_flag: str | None, environ: os._Environ) -> str:
     would slow down the commands that are passed straight through."""
     chosen = cwd_flag or environ.get("PULUMI_OPTION_CWD") or "."
     return os.path.abspath(chosen)
-
-
-def _describe_source(source: str) -> str:
-    if source.startswith("env "):
-        return source[4:]
-    return "the 'pulumi:' setting in " + source.rsplit(":", 1)[0]
 
 
 def _child_environment(depth: int, run_id: str | None) -> dict[bytes, bytes]:
@@ -162,14 +155,12 @@ def _run_recorded(
     run_id = new_id(started_ns)
     runner = Runner()
     recorder = _Recorder(settings, invocation)
-    started = recorder.write_start(run_id, started_ns)
-    if started and settings.on_failure == "block" and recorder.spool is not None:
-        started = recorder.confirm_start()
+    started = recorder.write_start(run_id, started_ns) and recorder.confirm()
     if not started and settings.on_failure == "block":
         runner.release()
-        if recorder.start is not None:  # spooled, not acknowledged: say it was not run
+        if recorder.start is not None:  # appended, not acknowledged: say it was not run
             recorder.write_end(EXIT_SHIM_ERROR << 8, time.monotonic_ns(), [])
-            recorder.ship_in_background(while_pid=None)
+            recorder.hand_off(while_pid=None)
         raise ShimError(
             f"pulumi was not run: {recorder.failure} (on_failure: block)", EXIT_SHIM_ERROR
         )
@@ -179,20 +170,20 @@ def _run_recorded(
             pulumi,
             _child_argv(pulumi, argv),
             _child_environment(depth, run_id),
-            later=(_SHIPPER_DELAY, lambda: recorder.ship_in_background(while_pid=os.getpid())),
+            later=(_HAND_OFF_DELAY, lambda: recorder.hand_off(while_pid=os.getpid())),
         )
     except OSError as error:
         failure = _start_failure(pulumi, error)
         recorder.write_end(failure.exit_code << 8, began, [])
-        recorder.finish_shipping()
+        recorder.finish()
         raise failure from None
     code = recorder.write_end(child.wait_status, began, child.signals)
-    recorder.finish_shipping()
+    recorder.finish()
     return code
 
 
 class _Recorder:
-    """Builds and stores the two records of a run.
+    """Builds the two records of a run and hands them to the log's writer (store.open_writer).
 
     In `warn` mode a failure costs one line on stderr, not the run; the end record is tried
     even when the start record could not be written (the trouble may have passed), and the
@@ -204,9 +195,7 @@ class _Recorder:
         self.invocation = invocation
         self.start: dict | None = None
         self.failure = ""
-        self.spool: Spool | None = None  # the spool, when the log is remote
-        self.last_spooled: str | None = None
-        self.shipper_pid: int | None = None  # the shipper this run started
+        self.writer: Writer | None = None
 
     def write_start(self, run_id: str, now_ns: int) -> bool:
         """Build and store the start record; False when it could not be made durable."""
@@ -227,11 +216,19 @@ class _Recorder:
             return True
         except Exception as error:  # whatever went wrong, the failure policy decides
             # Under `block` the caller refuses to run pulumi and says why itself.
-            blocking = self.settings.on_failure == "block"
-            self._failed(
-                error, note=None if blocking else "; pulumi runs anyway (on_failure: warn)"
-            )
+            self._failed(error, note=None if self._blocking else _RUNS_ANYWAY)
             return False
+
+    def confirm(self) -> bool:
+        """Under on_failure: block, whether the log itself has the start record (a remote
+        store acknowledged it in time); the reason goes to `failure` when it has not."""
+        if not self._blocking or self.writer is None:
+            return True
+        reason = self.writer.confirm()
+        if reason is None:
+            return True
+        self.failure = reason
+        return False
 
     def write_end(self, wait_status: int, began_ns: int, signals: list[int]) -> int:
         """Build and store the end record; returns the exit code the shim should exit with."""
@@ -254,61 +251,33 @@ class _Recorder:
             self._failed(error, note="")
         return exit_code
 
-    def _append(self, record: dict) -> None:
-        location = self.settings.log or _default_log()
-        from pulumi_audited.store import is_remote, open_store
+    def hand_off(self, *, while_pid: int | None) -> None:
+        if self.writer is not None:
+            self.writer.hand_off(while_pid=while_pid)
 
-        if is_remote(location):
-            from pulumi_audited.store.spool import Spool
-
-            if self.spool is None:
-                self.spool = Spool.for_location(location, lock_timeout=self.settings.lock_timeout)
-            self.last_spooled = self.spool.append(record)
+    def finish(self) -> None:
+        if self.writer is None:
             return
-        open_store(location, lock_timeout=self.settings.lock_timeout).append(record)
-
-    def confirm_start(self) -> bool:
-        """Under on_failure: block, the remote store must have the start record before pulumi
-        runs; False (with the reason in `failure`) when it did not say so in time."""
-        from pulumi_audited.store.shipper import ship_with_deadline
-
-        # Called only after write_start spooled the start record.
-        assert self.spool is not None and self.last_spooled is not None
-        reason = ship_with_deadline(self.spool, self.last_spooled, self.settings.remote_timeout)
-        if reason is None:
-            return True
-        self.failure = f"the audit store did not acknowledge the start record: {reason}"
-        return False
-
-    def ship_in_background(self, *, while_pid: int | None) -> None:
-        """Hand the spool to a detached shipper (unless one is at work already). With
-        `while_pid` it stays until that process ends, ready to ship the end record at once."""
-        if self.spool is None or self.last_spooled is None:
-            return
-        if self.shipper_pid is not None and _running(self.shipper_pid):
-            return  # it stays while this process lives, and looks once more when it ends
-        from pulumi_audited.store.spool import nudge_shipper
-
-        self.shipper_pid = nudge_shipper(
-            self.spool, timeout=self.settings.remote_timeout, while_pid=while_pid
-        )
-
-    def finish_shipping(self) -> None:
-        """After pulumi: start shipping the end record, wait for it a little when a shipper is
-        warm already, and say so in one line when records are stuck in the spool."""
-        spool = self.spool
-        if spool is None or self.last_spooled is None:
-            return
-        from pulumi_audited.store import spool as spooling
-
-        # Read first: a shipper started now would overwrite a failure with "starting".
-        status = spool.status()
-        self.ship_in_background(while_pid=None)
-        message = spooling.unshipped_warning(
-            spool, self.last_spooled, status, self.settings.ship_wait
-        )
+        message = self.writer.finish()
         if message is not None:
             warn(message)
+
+    @property
+    def _blocking(self) -> bool:
+        return self.settings.on_failure == "block"
+
+    def _append(self, record: dict) -> None:
+        if self.writer is None:
+            from pulumi_audited.store import open_writer
+
+            settings = self.settings
+            self.writer = open_writer(
+                settings.log or _default_log(),
+                lock_timeout=settings.lock_timeout,
+                remote_timeout=settings.remote_timeout,
+                ship_wait=settings.ship_wait,
+            )
+        self.writer.append(record)
 
     def _failed(self, error: Exception, *, note: str | None) -> None:
         """Remember the failure; print it with `note` appended unless `note` is None or the
@@ -327,17 +296,11 @@ class _Recorder:
             warn(failure + note)
 
 
-def _running(pid: int) -> bool:
-    """Whether a child of this process is still running (reaping it when it is not)."""
-    try:
-        return os.waitpid(pid, os.WNOHANG) == (0, 0)
-    except ChildProcessError:
-        return False
-
-
-# Records start shipping while pulumi runs once it has run this long; a command that ends
-# sooner ships both records after it, so that a 20 ms Python start-up never competes with it.
-_SHIPPER_DELAY = 0.25
+_RUNS_ANYWAY = "; pulumi runs anyway (on_failure: warn)"
+# Records start on their way while pulumi runs once it has run this long; a command that
+# ends sooner hands both records off after it, so that a shipper's 20 ms Python start-up
+# never competes with it.
+_HAND_OFF_DELAY = 0.25
 
 
 def _where(error: Exception) -> str:

@@ -173,12 +173,12 @@ def _log_partitions(environ) -> list:
     one, or a broken config (a TAB press must not fail, nor wait for the network)."""
     from pulumi_audited.config import default_log_folder, load_settings
     from pulumi_audited.errors import ShimError
-    from pulumi_audited.store import StoreError
-    from pulumi_audited.store.local_read import open_reader
+    from pulumi_audited.store import StoreError, local_folder
+    from pulumi_audited.store.local_read import LocalReader
 
     try:
         settings = load_settings(os.getcwd(), environ)
-        return open_reader(settings.log or default_log_folder()).partitions()
+        return LocalReader(local_folder(settings.log or default_log_folder())).partitions()
     except (ShimError, StoreError, OSError):
         return []
 

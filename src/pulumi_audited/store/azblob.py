@@ -34,7 +34,7 @@ from azure.storage.blob import ContainerClient, ContentSettings, LinearRetry
 
 from pulumi_audited.store import StoreError
 from pulumi_audited.store.location import public_location
-from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
+from pulumi_audited.store.objects import ObjectInfo, RemoteLocation
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
 
 # Threads that read at once share one connection pool; requests' default keeps 10.

@@ -73,6 +73,9 @@ def list_day_files(folder: str, first: str | None = None, last: str | None = Non
 
 
 class LocalLog:
+    """The local log as a Writer (store/base.py): a record is in the log once `append`
+    returns, so there is nothing to confirm or hand off."""
+
     def __init__(self, folder: str, *, lock_timeout: float = 10.0) -> None:
         self.folder = folder
         self.lock_timeout = lock_timeout
@@ -81,13 +84,19 @@ class LocalLog:
     def location(self) -> str:
         return self.folder
 
-    def append(self, record: dict) -> dict:
+    def append(self, record: dict) -> None:
         """Stamp `time` (when empty) and `prev` under the lock, then append and fsync the line.
-
-        Returns the record as written. Raises StoreError when it could not be made durable.
-        """
+        Raises StoreError when it could not be made durable."""
         self._write([record])
-        return record
+
+    def confirm(self) -> None:
+        return None
+
+    def hand_off(self, *, while_pid: int | None) -> None:
+        return None
+
+    def finish(self) -> None:
+        return None
 
     def append_many(self, records: list[dict]) -> None:
         """Append records that already carry their `time`, in the order given, under one lock

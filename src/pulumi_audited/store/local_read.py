@@ -8,17 +8,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from pulumi_audited.store import StoreError, local_folder
+from pulumi_audited.store import StoreError
+from pulumi_audited.store.base import Chain, Chains, Partition
 from pulumi_audited.store.chain import split_lines
 from pulumi_audited.store.local import SUFFIX, list_day_files
 from pulumi_audited.store.log_folder import open_regular
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from pulumi_audited.store.base import Partition
-
 
 class DayFile:
+    seq: int | None = None  # one chain in file order: no sequence numbers
+
     def __init__(self, path: str) -> None:
         self.location = path
         self.name = os.path.basename(path)[: -len(SUFFIX)]
@@ -48,17 +47,26 @@ class DayFile:
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
         return iter(split_lines(self.read_bytes()))
 
+    def place_of(self, offset: int) -> tuple[str, int]:
+        return self.location, self.read_bytes().count(b"\n", 0, offset) + 1
+
 
 class LocalReader:
-    """The local log folder as a ReadableStore."""
+    """The local log folder as a ReadableStore: one chain, in file order across the day
+    files."""
+
+    shared_objects = False
+    partition_word = "day files"
 
     def __init__(self, folder: str) -> None:
         self.location = folder
 
+    def absent(self) -> str | None:
+        return None if os.path.isdir(self.location) else f"no log folder at {self.location}"
+
     def partitions(self, first: str | None = None, last: str | None = None) -> list[Partition]:
         return [DayFile(path) for path in list_day_files(self.location, first, last)]
 
-
-def open_reader(location: str) -> LocalReader:
-    """The readable store for a log location (a folder path or file:// URL)."""
-    return LocalReader(local_folder(location))
+    def chains(self) -> Chains:
+        partitions = self.partitions()
+        return Chains([Chain(partitions, by_seq=False)], partitions=len(partitions))

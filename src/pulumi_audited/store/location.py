@@ -10,25 +10,16 @@ Messages never repeat a parameter's value, nor the query string: a value may be 
 pasted by mistake.
 """
 
-from pulumi_audited.store import REMOTE_SCHEMES as SCHEMES
+from pulumi_audited.store import SCHEMES, kinds_of_location
 
-# The query parameters each scheme accepts, with what a valid value looks like.
-PARAMETERS: dict[str, dict[str, str]] = {
-    "s3": {
-        "region": "a region name such as eu-west-1",
-        "endpoint": "an http(s) URL of an S3-compatible server, such as http://minio:9000",
-        "profile": "a profile name from ~/.aws/config",
-    },
-    "azblob": {
-        "storage_account": "a storage account name (3 to 24 lower-case letters and digits)",
-        "account": "a storage account name (3 to 24 lower-case letters and digits)",
-        "endpoint": "an http(s) URL of the blob endpoint",
-    },
-}
-_CONTAINER_WORD = {"s3": "bucket", "azblob": "container"}
+# What a bucket's or container's name may hold, by the rules store.SCHEMES names.
 _CONTAINER_CHARS = {
     "s3": frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"),
-    "azblob": frozenset("abcdefghijklmnopqrstuvwxyz0123456789-"),
+    "azure": frozenset("abcdefghijklmnopqrstuvwxyz0123456789-"),
+}
+_CONTAINER_RULES = {
+    "s3": "letters, digits, '.', '-' and '_'",
+    "azure": "lower-case letters, digits and '-'",
 }
 _AZURE_SPECIAL_CONTAINERS = ("$root", "$web", "$logs")
 _LOWER_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -87,24 +78,25 @@ def check_local_scheme(location: str) -> None:
     if scheme is None or scheme == "file" or scheme in SCHEMES:
         return
     hint = ""
-    if scheme.lower() in ("s3", "azblob", "file"):
+    if scheme.lower() in (*SCHEMES, "file"):
         hint = f" (schemes are lower-case: {scheme.lower()}://)"
     raise LocationError(
-        f"unsupported log location scheme {_shown_scheme(scheme)}://{hint}: the log is a "
-        "folder, a file:// URL, s3://bucket/prefix or azblob://container/prefix"
+        f"unsupported log location scheme {_shown_scheme(scheme)}://{hint}: the log is "
+        + kinds_of_location()
     )
 
 
 def parse_remote(location: str) -> Parsed:
-    """The parts of a remote location, checked against PARAMETERS; LocationError otherwise."""
+    """The parts of a remote location, checked against its row of store.SCHEMES;
+    LocationError otherwise."""
     scheme = scheme_of(location)
-    if scheme not in SCHEMES:
-        raise LocationError("not an s3:// or azblob:// location")
+    if scheme is None or scheme not in SCHEMES:
+        raise LocationError(f"not a remote location ({', '.join(SCHEMES)})")
     rest = location[len(scheme) + 3 :]
     authority_and_path, _, query = rest.partition("?")
     container, _, path = authority_and_path.partition("/")
     shown = f"{scheme}://{authority_and_path}"  # never the query: it may hold a token
-    word = _CONTAINER_WORD[scheme]
+    word = SCHEMES[scheme].container
     if "@" in container:
         raise LocationError(
             f"log location {scheme}://...: credentials do not belong in the URL; "
@@ -122,21 +114,18 @@ def parse_remote(location: str) -> Parsed:
 
 
 def _check_container(scheme: str, container: str, shown: str) -> None:
-    word = _CONTAINER_WORD[scheme]
-    if scheme == "azblob" and container in _AZURE_SPECIAL_CONTAINERS:
+    word = SCHEMES[scheme].container
+    rules = SCHEMES[scheme].container_chars
+    if rules == "azure" and container in _AZURE_SPECIAL_CONTAINERS:
         return
-    if ":" in container and scheme == "s3":
+    if ":" in container:
         raise LocationError(
-            f"log location {shown}: {container!r} is not a bucket name; a server's address "
+            f"log location {shown}: {container!r} is not a {word} name; a server's address "
             "goes in ?endpoint=http://HOST:PORT"
         )
-    bad = set(container) - _CONTAINER_CHARS[scheme]
+    bad = set(container) - _CONTAINER_CHARS[rules]
     if bad or container[0] in "-._" or container[-1] in "-._":
-        allowed = (
-            "letters, digits, '.', '-' and '_'"
-            if scheme == "s3"
-            else "lower-case letters, digits and '-'"
-        )
+        allowed = _CONTAINER_RULES[rules]
         raise LocationError(
             f"log location {shown}: {container!r} is not a {word} name ({allowed}, "
             "starting and ending with a letter or digit)"
@@ -144,7 +133,7 @@ def _check_container(scheme: str, container: str, shown: str) -> None:
 
 
 def _parse_query(scheme: str, query: str, shown: str) -> dict[str, str]:
-    known = PARAMETERS[scheme]
+    known = SCHEMES[scheme].parameters
     parameters: dict[str, str] = {}
     for piece in query.split("&"):
         if not piece:
@@ -165,8 +154,9 @@ def _parse_query(scheme: str, query: str, shown: str) -> dict[str, str]:
         if name in parameters:
             raise LocationError(f"log location {shown}: parameter {name!r} is given twice")
         value = _unquote(raw_value)
-        if not _valid_value(scheme, name, value):
-            raise LocationError(f"log location {shown}: {name} must be {known[name]}")
+        looks_like, check = known[name]
+        if not _valid_value(check, value):
+            raise LocationError(f"log location {shown}: {name} must be {looks_like}")
         parameters[name] = value
     if "storage_account" in parameters and "account" in parameters:
         raise LocationError(
@@ -175,18 +165,19 @@ def _parse_query(scheme: str, query: str, shown: str) -> dict[str, str]:
     return parameters
 
 
-def _valid_value(scheme: str, name: str, value: str) -> bool:
+def _valid_value(check: str, value: str) -> bool:
+    """Whether `value` passes the check a row of store.SCHEMES names for its parameter."""
     if not value or not _printable(value):
         return False
-    if name == "endpoint":
-        return _valid_endpoint(value, bare_host_allowed=scheme == "s3")
-    if name == "region":
+    if check in ("url", "url_or_host"):
+        return _valid_endpoint(value, bare_host_allowed=check == "url_or_host")
+    if check == "region":
         return len(value) <= 64 and not set(value) - _REGION_CHARS
-    if name == "profile":
+    if check == "profile":
         return len(value) <= 128 and not set(value) - _PROFILE_CHARS
-    if name in ("storage_account", "account"):
+    if check == "account":
         return 3 <= len(value) <= 24 and not set(value) - _LOWER_ALNUM
-    return True
+    raise ValueError(f"no check named {check!r}")
 
 
 def _valid_endpoint(value: str, *, bare_host_allowed: bool) -> bool:
@@ -216,7 +207,7 @@ def _looks_like_credentials(name: str) -> bool:
     return any(part in lowered for part in _SECRET_NAME_PARTS)
 
 
-def _suggestion(name: str, known: dict[str, str]) -> str:
+def _suggestion(name: str, known: dict[str, tuple[str, str]]) -> str:
     import difflib
 
     close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
@@ -236,7 +227,7 @@ def _shown_name(name: str) -> str:
 
 def public_location(location: str) -> str:
     """A remote location as it may be shown and stored (the spool's `location` file, what
-    sync, doctor and the shim's warning print): the parameters of PARAMETERS with their
+    sync, doctor and the shim's warning print): the parameters of store.SCHEMES with their
     values, an endpoint without user, password, query or fragment, any other parameter
     without its value (`name=***`, or `***` when the name does not look like one). Ships
     exactly as `location` does wherever `location` can be used; spools written by older
@@ -250,7 +241,7 @@ def public_location(location: str) -> str:
     url = f"{scheme}://{container.rsplit('@', 1)[-1]}"
     if path.strip("/"):
         url += f"/{path.strip('/')}"
-    known = PARAMETERS.get(scheme, {})
+    known = SCHEMES[scheme].parameters if scheme in SCHEMES else {}
     shown = []
     for piece in query.split("&"):
         if not piece:

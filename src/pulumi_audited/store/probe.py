@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass
 from pulumi_audited import paths
 from pulumi_audited.store import layout
 from pulumi_audited.store.location import public_location
-from pulumi_audited.store.remote import ObjectStore, parse_location
+from pulumi_audited.store.objects import ObjectStore
+from pulumi_audited.store.remote import parse_location
 from pulumi_audited.timestamps import compact_now
 
 PROBE_FOLDER = "_probe"

@@ -27,8 +27,10 @@ from typing import cast
 
 from pulumi_audited import paths
 from pulumi_audited.store import layout
+from pulumi_audited.store.base import Chain, Chains
 from pulumi_audited.store.chain import parse_record_line, split_lines
-from pulumi_audited.store.remote import ObjectStore, open_objects, parse_location
+from pulumi_audited.store.objects import ObjectStore
+from pulumi_audited.store.remote import open_objects, parse_location
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -76,9 +78,14 @@ class ObjectPart:
     def fingerprint(self) -> str:
         return self.etag
 
+    def place_of(self, offset: int) -> tuple[str, int]:
+        return self.location, self._data.count(b"\n", 0, offset) + 1
+
 
 class DayPartition:
     """The objects of one day, read as one file of lines in key order."""
+
+    seq: int | None = None  # many records: verify walks chains() instead
 
     def __init__(self, reader: RemoteReader, day: str, siblings: list[DayPartition]) -> None:
         self.reader = reader
@@ -114,13 +121,13 @@ class DayPartition:
         self.load()
         return [(key, etag, self._data[start:end]) for key, etag, start, end in self._index]
 
-    def url_of_offset(self, offset: int) -> str:
-        """The URL of the object holding byte `offset` of read_bytes()."""
+    def place_of(self, offset: int) -> tuple[str, int]:
+        """The URL of the object holding byte `offset` of read_bytes() (its one line)."""
         self.load()
         for key, _etag, start, end in self._index:
             if start <= offset < end:
-                return self.reader.url_of(key)
-        return self.location
+                return self.reader.url_of(key), 1
+        return self.location, 1
 
     def load(self) -> None:
         if self._loaded:
@@ -171,6 +178,9 @@ class DayPartition:
 class RemoteReader:
     """A bucket or container as a ReadableStore, read through a local cache."""
 
+    shared_objects = True
+    partition_word = "days"
+
     def __init__(
         self,
         location: str,
@@ -195,15 +205,15 @@ class RemoteReader:
         # What was asked of the store: for tests and benchmarks.
         self.listed_prefixes: list[str] = []
         self.fetched_keys: list[str] = []
-        # Set by chains(): records that belong to no chain, or sit at the wrong key.
-        self.chain_problems: list[tuple[str, str, str | None, str]] = []
-        self.chain_days = 0
         _open_readers.append(self)
 
     def url_of(self, key: str) -> str:
         return self.base + key
 
     # ReadableStore
+
+    def absent(self) -> str | None:
+        return None  # listing says what is wrong: a missing bucket, access denied...
 
     def days(self) -> list[str]:
         root = layout.root(self.prefix)
@@ -227,7 +237,9 @@ class RemoteReader:
 
     # Verify: one chain per writer.
 
-    def chains(self) -> list[list[ObjectPart]]:
+    def chains(self) -> Chains:
+        """One chain per writer, ordered by `seq`, each record a partition of its own; the
+        records that belong to no chain, or sit at the wrong key, as problems."""
         partitions = self.day_partitions(None, None)
         self.load_all(partitions)
         problems: list[tuple[str, str, str | None, str]] = []
@@ -271,9 +283,8 @@ class RemoteReader:
                     continue
                 part = ObjectPart(key, url, body, etag, seq)
                 chains.setdefault(writer, []).append((seq, key, part))
-        self.chain_problems = problems
-        self.chain_days = len(partitions)
-        return [[part for _, _, part in sorted(chains[w])] for w in sorted(chains)]
+        ordered = [[part for _, _, part in sorted(chains[w])] for w in sorted(chains)]
+        return Chains([Chain(parts, by_seq=True) for parts in ordered], len(partitions), problems)
 
     # Loading and caching.
 

@@ -29,7 +29,7 @@ import botocore.session
 
 from pulumi_audited.store import StoreError
 from pulumi_audited.store.location import public_location
-from pulumi_audited.store.remote import ObjectInfo, RemoteLocation
+from pulumi_audited.store.objects import ObjectInfo, RemoteLocation
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
 from pulumi_audited.store.s3_xml import error_code, parse_listing
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from pulumi_audited.store.remote import ObjectInfo
+from pulumi_audited.store.objects import ObjectInfo
 
 
 def error_code(body: bytes) -> tuple[str, str]:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from pulumi_audited import fastjson
 from pulumi_audited.store import StoreError, layout
-from pulumi_audited.store.remote import ObjectStore, open_objects, parse_location
+from pulumi_audited.store.objects import ObjectStore
+from pulumi_audited.store.remote import open_objects, parse_location
 from pulumi_audited.store.spool import (
     DONE,
     FAILED,

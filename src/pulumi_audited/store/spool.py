@@ -20,7 +20,6 @@ This module is on the shim's hot path: no imports beyond what the local log alre
 """
 
 import os
-import sys
 import time
 
 from pulumi_audited import fastjson, paths
@@ -45,8 +44,6 @@ READY = "ready"  # everything shipped; waiting for more while the shim that star
 FAILED = "failed"  # gave up; `error` says why
 DONE = "done"  # everything shipped; exited
 
-# A shipper silent this long is reported; a healthy one answers within a second.
-_STUCK_SECONDS = 2.0
 
 
 def spool_root() -> str:
@@ -256,85 +253,6 @@ class Spool:
             pass  # the status only feeds a warning; shipping goes on without it
 
 
-def unshipped_warning(spool: Spool, name: str, status: dict, ship_wait: float) -> str | None:
-    """What the shim says, after pulumi, when records are left in the spool and something
-    says they are stuck; None otherwise. `name` is the run's last record, `status` the
-    shipper's status read before the shim nudged a shipper. Waits up to `ship_wait` for a
-    verdict when a shipper is at work and no failure is known."""
-    waited = 0.0
-    if ship_wait > 0 and _worth_waiting(status):
-        status = _wait_until_shipped(spool, name, ship_wait)
-        if os.path.exists(os.path.join(spool.pending_folder, name)):
-            waited = ship_wait
-    pending = spool.pending()
-    if not pending:
-        return None
-    reason = _unshipped_reason(status, waited)
-    if reason is None:
-        return None
-    location = public_location(spool.location)
-    return (
-        f"{len(pending)} audit record(s) wait in {spool.pending_folder} for {location}: "
-        f"{reason}; they are shipped by the next run or by 'pulumi-audited audit sync'"
-    )
-
-
-def _worth_waiting(status: dict) -> bool:
-    """Whether nothing is known yet about the store (this spool's first shipper is starting,
-    or none ever ran for it), or a ready shipper will ship the end record in a moment. After
-    a success the shim does not wait: the store worked a moment ago, and a shipper started
-    after pulumi ended needs longer than a short run took."""
-    if not status:
-        return True
-    state = status.get("state")
-    if state == READY:
-        return True
-    return (
-        state in (STARTING, SHIPPING)
-        and not status.get("last_error")
-        and not status.get("worked")
-        and _silent(status) < _STUCK_SECONDS
-    )
-
-
-def _unshipped_reason(status: dict, waited: float) -> str | None:
-    state = status.get("state")
-    if state == FAILED:
-        return status.get("error") or "the shipper failed"
-    if status.get("last_error"):  # tried again after a failure; nothing got through yet
-        return status["last_error"]
-    if state in (STARTING, SHIPPING) or (not status and waited):
-        silent = _silent(status)
-        if silent >= _STUCK_SECONDS:
-            return f"the store has not answered for {silent:.0f} s"
-        if waited:
-            return f"the store did not acknowledge them within {waited:g} s"
-    return None
-
-
-def _wait_until_shipped(spool: Spool, name: str, seconds: float) -> dict:
-    """Poll until the pending file `name` is gone, the shipper failed, or `seconds` passed;
-    the shipper's last status."""
-    path = os.path.join(spool.pending_folder, name)
-    deadline = time.monotonic() + seconds
-    while True:
-        status = spool.status()
-        if not os.path.exists(path) or status.get("state") == FAILED:
-            return status
-        if time.monotonic() >= deadline:
-            return status
-        time.sleep(0.005)
-
-
-def _silent(status: dict) -> float:
-    """Seconds since the shipper last wrote its status."""
-    now = time.time()
-    try:
-        return now - float(status.get("time") or now)
-    except (TypeError, ValueError):
-        return 0.0
-
-
 def pid_alive(pid: int | None) -> bool:
     """Whether a process with this id exists (on this machine)."""
     if pid is None:
@@ -376,57 +294,3 @@ def _write_new(path: str, data: bytes) -> None:
             pass
         raise
     os.close(fd)
-
-
-# Starting the shipper
-
-
-def nudge_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None) -> int | None:
-    """Make sure a shipper will see what was just spooled; the pid of the one started, if any.
-
-    A shipper that holds ship.lock rescans after releasing it, so a record spooled before this
-    check is always seen: start one only when the lock is free."""
-    import fcntl
-
-    try:
-        fd = os.open(os.path.join(spool.folder, SHIP_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return None  # a shipper is at work and will pick it up
-    finally:
-        os.close(fd)
-    return start_shipper(spool.folder, timeout=timeout, while_pid=while_pid)
-
-
-_SHIPPER_CODE = (
-    # -c puts the working directory first on sys.path: take it off, so that nothing in a
-    # project folder can stand in for the shipper. Niced: it must not slow pulumi down.
-    "import os, sys; del sys.path[0]; os.nice(10); "
-    "from pulumi_audited.store.shipper import main; os._exit(main())"
-)
-
-
-def start_shipper(folder: str, *, timeout: float, while_pid: int | None = None) -> int | None:
-    """A detached shipper process: its own session (no terminal signals), no stdio, default
-    signal mask. Nobody waits for it."""
-    argv = [sys.executable, "-c", _SHIPPER_CODE, folder, "--timeout", f"{timeout:g}"]
-    if while_pid is not None:
-        argv += ["--while", str(while_pid)]
-    try:
-        return os.posix_spawn(
-            argv[0],
-            argv,
-            os.environ,
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-                (os.POSIX_SPAWN_DUP2, 1, 2),
-            ],
-            setsid=True,
-            setsigmask=(),
-        )
-    except OSError:
-        return None

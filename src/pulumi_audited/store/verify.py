@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pulumi_audited import outcomes, timestamps
-from pulumi_audited.store.base import Partition, ReadableStore
+from pulumi_audited.store.base import Chain, Partition, ReadableStore
 from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line, split_lines
 from pulumi_audited.store.clock_steps import clock_steps
 from pulumi_audited.store.findings import Break, Finding, Place, Report, id_of_line, named
@@ -338,16 +338,40 @@ def _diagnose(
     findings.sort(key=lambda f: (f.place.location, f.place.line))
 
 
-def _verify_chain(chain: list, report: Report) -> None:
-    """Walk one writer's chain (each partition one object, ordered by `seq`) and refine what
-    the hashes say with the sequence numbers: a gap in `seq` is a deletion; a break where
-    `seq` runs on is the record before it changed (or this one's `prev`)."""
-    sub = Report(partitions=len(chain))
-    breaks, corrupt, _ = _first_pass(chain, sub)
-    seen = _second_pass(chain, breaks) if breaks else _Seen()
-    _diagnose(breaks, seen, sub, corrupt)
+def _verify_chain(chain: Chain, report: Report) -> None:
+    """Walk one chain: hash every record, find the breaks, and name what happened there."""
+    parts = list(chain.parts)
+    sub = Report(partitions=len(parts))
+    # A record belongs to the day file of its own time; a bucket's keys are checked by
+    # the store that lists them.
+    misplaced: list[Place] | None = None if chain.by_seq else []
+    breaks, corrupt, last = _first_pass(parts, sub, misplaced)
+    seen = _second_pass(parts, breaks) if breaks else _Seen()
+    clock: set[int] = set()
+    # In write order by seq, a clock that stepped back breaks nothing: only file order can.
+    if not chain.by_seq and breaks and last is not None and not sub.undiagnosed_breaks:
+        clock, sub.notes = clock_steps(breaks, seen, last)
+    _diagnose(breaks, seen, sub, corrupt, clock)
+    named_already = {(f.place.location, f.place.line) for f in sub.findings}
+    for place in misplaced or []:
+        if (place.location, place.line) not in named_already:
+            sub.findings.append(
+                Finding("misplaced", place, "its time is not in this day file's day: moved here")
+            )
+    if chain.by_seq:
+        _refine_with_seq(parts, sub)
+    report.records += sub.records
+    report.findings.extend(sub.findings)
+    report.notes.extend(sub.notes)
+    report.undiagnosed_breaks += sub.undiagnosed_breaks
+
+
+def _refine_with_seq(chain: list[Partition], sub: Report) -> None:
+    """Refine what the hashes say with the writer's sequence numbers (each partition one
+    record): a gap in `seq` is a deletion; a break where `seq` runs on is the record before
+    it changed (or this one's `prev`)."""
     position = {part.location: index for index, part in enumerate(chain)}
-    seqs = [getattr(part, "seq", None) for part in chain]
+    seqs = [part.seq for part in chain]
     for finding in sub.findings:
         index = position.get(finding.place.location)
         if index is None or not isinstance(seqs[index], int):
@@ -376,53 +400,27 @@ def _verify_chain(chain: list, report: Report) -> None:
         elif finding.kind == "truncated" and seqs[index] == 1:
             finding.kind = "edited"
             finding.detail = "the writer's first record (seq 1) has a prev: it was changed"
-    report.records += sub.records
-    report.findings.extend(sub.findings)
-    report.undiagnosed_breaks += sub.undiagnosed_breaks
 
 
-def _gap(seqs: list, index: int) -> tuple[int, int] | None:
+def _gap(seqs: list[int | None], index: int) -> tuple[int, int] | None:
     """The seq numbers missing just before chain[index], if any."""
-    if index >= len(seqs) or not isinstance(seqs[index], int):
+    here = seqs[index] if index < len(seqs) else None
+    if here is None:
         return None
     before = seqs[index - 1] if index else 0
-    if isinstance(before, int) and seqs[index] > before + 1:
-        return before + 1, seqs[index] - 1
+    if before is not None and here > before + 1:
+        return before + 1, here - 1
     return None
 
 
-def verify_chains(store) -> Report:
-    """Verify a store of many independent chains (a bucket many writers write into)."""
-    chains = store.chains()
-    days = getattr(store, "chain_days", None)
-    report = Report(partitions=days if isinstance(days, int) else len(store.partitions()))
-    for chain in chains:
-        _verify_chain(chain, report)
-    problems = getattr(store, "chain_problems", [])
-    for kind, location, record_id, detail in problems:
-        report.findings.append(Finding(kind, Place(location, 1, record_id), detail))
-    report.records += sum(1 for kind, *_ in problems if kind == "unchained")
-    report.findings.sort(key=lambda f: (f.place.location, f.place.line))
-    return report
-
-
 def verify(store: ReadableStore) -> Report:
-    if callable(getattr(store, "chains", None)):
-        return verify_chains(store)
-    partitions = store.partitions()
-    report = Report(partitions=len(partitions))
-    misplaced: list[Place] = []
-    breaks, corrupt, last = _first_pass(partitions, report, misplaced)
-    seen = _second_pass(partitions, breaks) if breaks else _Seen()
-    clock: set[int] = set()
-    if breaks and last is not None and not report.undiagnosed_breaks:
-        clock, report.notes = clock_steps(breaks, seen, last)
-    _diagnose(breaks, seen, report, corrupt, clock)
-    named_already = {(f.place.location, f.place.line) for f in report.findings}
-    for place in misplaced:  # a record goes to the day file of its own time
-        if (place.location, place.line) not in named_already:
-            report.findings.append(
-                Finding("misplaced", place, "its time is not in this day file's day: moved here")
-            )
+    """Walk every chain of `store` and name what happened wherever one breaks."""
+    found = store.chains()
+    report = Report(partitions=found.partitions)
+    for chain in found.chains:
+        _verify_chain(chain, report)
+    for kind, location, record_id, detail in found.problems:
+        report.findings.append(Finding(kind, Place(location, 1, record_id), detail))
+    report.records += sum(1 for kind, *_ in found.problems if kind == "unchained")
     report.findings.sort(key=lambda f: (f.place.location, f.place.line))
     return report

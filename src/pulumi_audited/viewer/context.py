@@ -8,7 +8,7 @@ import click
 
 from pulumi_audited.config import Settings, default_log_folder, load_settings
 from pulumi_audited.errors import warn
-from pulumi_audited.store import is_remote
+from pulumi_audited.store import open_reader
 from pulumi_audited.store.base import ReadableStore
 
 _warned: set[str] = set()
@@ -31,15 +31,9 @@ def log_location(current: Settings | None = None) -> str:
 def open_location(location: str, *, timeout: float | None = None) -> ReadableStore:
     """The readable store for a log location: a local folder, or a bucket or container (each
     request given `timeout` seconds, retries included; default: remote_timeout)."""
-    if is_remote(location):
-        from pulumi_audited.store.remote_read import RemoteReader
-
-        if timeout is None:
-            timeout = settings().remote_timeout
-        return RemoteReader(location, timeout=timeout)
-    from pulumi_audited.store.local_read import open_reader
-
-    return open_reader(location)
+    if timeout is None:
+        timeout = settings().remote_timeout
+    return open_reader(location, timeout=timeout)
 
 
 def open_log() -> ReadableStore:

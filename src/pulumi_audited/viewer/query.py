@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pulumi_audited.store.base import ReadableStore
+from pulumi_audited.store.base import Partitioned
 from pulumi_audited.viewer.filters import Filters
 from pulumi_audited.viewer.records import Damage, iter_records
 from pulumi_audited.viewer.runs import Run, runs_newest_first, runs_oldest_first
@@ -21,7 +21,7 @@ def run_matches(filters: Filters, run: Run) -> bool:
 
 
 def select_runs(
-    store: ReadableStore, filters: Filters, damage: Damage, *, newest_first: bool
+    store: Partitioned, filters: Filters, damage: Damage, *, newest_first: bool
 ) -> Iterator[Run]:
     # A run's end may be written the day after its start (midnight), hence one day of spill.
     partitions = store.partitions(filters.first_day, filters.last_day(spill_days=1))
@@ -40,7 +40,7 @@ def select_runs(
             yield run
 
 
-def select_records(store: ReadableStore, filters: Filters, damage: Damage) -> Iterator[dict]:
+def select_records(store: Partitioned, filters: Filters, damage: Damage) -> Iterator[dict]:
     """Records that match every filter, oldest first."""
     partitions = store.partitions(filters.first_day, filters.last_day())
     for record in iter_records(partitions, damage, filters.needle_groups()):
@@ -48,9 +48,7 @@ def select_records(store: ReadableStore, filters: Filters, damage: Damage) -> It
             yield record
 
 
-def newest_records(
-    store: ReadableStore, filters: Filters, damage: Damage, limit: int
-) -> list[dict]:
+def newest_records(store: Partitioned, filters: Filters, damage: Damage, limit: int) -> list[dict]:
     """The newest `limit` records that match every filter, oldest first."""
     partitions = store.partitions(filters.first_day, filters.last_day())
     partitions.reverse()

@@ -12,6 +12,10 @@ from pulumi_audited.store.chain import line_hash, parse_record_line
 from pulumi_audited.viewer.safe_text import escape
 from pulumi_audited.viewer.short_ids import matches
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pulumi_audited.store.base import ReadableStore
+
 ID_TEXT = re.compile(r"^[0-9a-fA-F-]{1,36}$")
 _SHOWN_WHEN_AMBIGUOUS = 5
 
@@ -52,7 +56,7 @@ def _last_record_line(data: bytes) -> bytes | None:
     return None
 
 
-def find_run(store, text: str) -> list[Located]:
+def find_run(store: ReadableStore, text: str) -> list[Located]:
     """The records of the one run whose id starts or ends with `text`; ClickException when
     there is none, or more than one."""
     text = text.lower()
@@ -61,7 +65,7 @@ def find_run(store, text: str) -> list[Located]:
     previous_tail: bytes | None = None
     partitions = store.partitions()
     # A bucket holds one chain per writer: a record links to its writer's previous one.
-    remote = callable(getattr(store, "chains", None))
+    per_writer = store.shared_objects
     for partition in partitions:
         data = partition.read_bytes()
         hits = [match.start() for match in pattern.finditer(data)]
@@ -73,11 +77,10 @@ def find_run(store, text: str) -> list[Located]:
             run_id = record.get("run_id") if record is not None else None
             if record is None or not isinstance(run_id, str) or not matches(run_id, text):
                 continue
-            if remote:
-                located = Located(record, partition.url_of_offset(position), 1, line)
+            located = Located(record, *partition.place_of(position), line)
+            if per_writer:
                 before = _writer_previous_line(partitions, record)
             else:
-                located = Located(record, partition.location, number, line)
                 before = _previous_record_line(lines, number - 1) or previous_tail
             located.integrity = _link_status(record, before)
             found.setdefault(run_id, []).append(located)

@@ -22,6 +22,10 @@ from collections.abc import Iterable
 from pulumi_audited import paths, timestamps
 from pulumi_audited.store import StoreError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pulumi_audited.store.base import ReadableStore
+
 MIN_LENGTH = 7
 MAX_LENGTH = 10
 _FOLDER = "run-ids"
@@ -175,7 +179,7 @@ def _still_written(name: str, today: dt.date) -> bool:
     return day >= today - dt.timedelta(days=1)
 
 
-def for_store(store, today: dt.date | None = None) -> ShortIds:
+def for_store(store: ReadableStore, today: dt.date | None = None) -> ShortIds:
     """Short ids unique among every run in `store`."""
     today = today or dt.datetime.now(dt.timezone.utc).date()
     partitions = store.partitions()
@@ -183,10 +187,9 @@ def for_store(store, today: dt.date | None = None) -> ShortIds:
     past = [p for p in partitions if not _still_written(p.name, today)]
     # A local day file says cheaply whether it changed; a remote day is listed only to read
     # it, and its objects never change, so what was indexed is kept.
-    remote = callable(getattr(store, "chains", None))
     path = _cache_path(store.location)
     sealed, packed = _load(path)
-    current = {p.name: ("" if remote else p.fingerprint()) for p in past}
+    current = {p.name: ("" if store.shared_objects else p.fingerprint()) for p in past}
     if any(current.get(name) != fingerprint for name, fingerprint in sealed.items()):
         sealed, packed = {}, b""  # a past day changed or went: index again
     new = [p for p in past if p.name not in sealed]

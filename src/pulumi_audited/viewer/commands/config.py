@@ -66,11 +66,9 @@ def _pulumi(current: Settings, entry: dict) -> None:
     """The pulumi the shim would run, or the one-line reason it cannot find one."""
     from pulumi_audited.errors import ShimError
     from pulumi_audited.locate import find_pulumi
-    from pulumi_audited.shim import _describe_source as describe_source
 
     try:
-        named_by = describe_source(current.sources["pulumi"])
-        entry["resolved"] = find_pulumi(current.pulumi, named_by, os.environ)
+        entry["resolved"] = find_pulumi(current.pulumi, current.named_by("pulumi"), os.environ)
     except ShimError as error:
         entry["resolved"] = None
         entry["error"] = str(error)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from pulumi_audited.store.verify import verify
@@ -28,9 +26,9 @@ def command(as_json: bool) -> None:
     off the end of the log leave no trace in a chain: ship the log elsewhere for that.
     """
     store = open_log()
-    remote = callable(getattr(store, "chains", None))
-    if not remote and not os.path.isdir(store.location):
-        raise click.exceptions.Exit(_unreadable(f"no log folder at {store.location}"))
+    absent = store.absent()
+    if absent is not None:
+        raise click.exceptions.Exit(_unreadable(absent))
     report = verify(store)
     if as_json:
         click.echo(
@@ -60,8 +58,10 @@ def command(as_json: bool) -> None:
             lines.append(
                 f"... and {report.undiagnosed_breaks} more breaks in the chain, not diagnosed"
             )
-        kind = "days" if remote else "day files"
-        summary = f"{report.records} records in {report.partitions} {kind} at {store.location}"
+        summary = (
+            f"{report.records} records in {report.partitions} {store.partition_word} "
+            f"at {store.location}"
+        )
         if report.intact:
             lines.append(f"intact: {summary}")
         else:
