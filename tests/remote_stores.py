@@ -65,10 +65,19 @@ class Store:
         }
 
 
+# Each kind of remote store (pulumi_audited.store.SCHEMES) and the fixtures (conftest.py) of
+# its test server and of a fresh bucket or container on it. The tests that run against every
+# store take their parameters from SCHEMES, so a new row fails them until it has a server here.
+TEST_SERVERS = {
+    "s3": ("seaweedfs", "s3_bucket"),
+    "azblob": ("azurite", "azure_container"),
+}
+
+
 def fresh_store(request, scheme: str) -> Store:
-    """A Store on a fresh bucket (s3) or container (azblob), from a test's `request`."""
-    if scheme == "s3":
-        server = request.getfixturevalue("seaweedfs")
-        return Store("s3", server, request.getfixturevalue("s3_bucket"))
-    server = request.getfixturevalue("azurite")
-    return Store("azblob", server, request.getfixturevalue("azure_container"))
+    """A Store on a fresh bucket or container of `scheme`, from a test's `request`."""
+    if scheme not in TEST_SERVERS:
+        raise LookupError(f"no test server for {scheme}://: add it to TEST_SERVERS")
+    server_fixture, container_fixture = TEST_SERVERS[scheme]
+    server = request.getfixturevalue(server_fixture)
+    return Store(scheme, server, request.getfixturevalue(container_fixture))

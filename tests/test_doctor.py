@@ -13,8 +13,10 @@ from remote_stores import Store, fresh_store
 from servers import free_port
 from test_store_and_forward import pending_files, shim_lines
 
+from pulumi_audited.store import SCHEMES
 
-@pytest.fixture(params=["s3", "azblob"])
+
+@pytest.fixture(params=list(SCHEMES))
 def store(request) -> Store:
     return fresh_store(request, request.param)
 

@@ -25,6 +25,7 @@ from test_store_and_forward import (
     wait_until_drained,
 )
 
+from pulumi_audited.store import SCHEMES
 from pulumi_audited.store.remote import open_objects
 
 
@@ -66,7 +67,7 @@ AZURE_FAULTS = [
 ]
 
 
-@pytest.fixture(params=["s3", "azblob"])
+@pytest.fixture(params=list(SCHEMES))
 def store(request) -> Store:
     return fresh_store(request, request.param)
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from remote_logs import WRITERS, chained_lines, synthetic_records, upload
+from remote_stores import fresh_store
 
-from pulumi_audited.store import StoreError, layout
+from pulumi_audited.store import SCHEMES, StoreError, layout
 from pulumi_audited.store.objects import ObjectInfo
 from pulumi_audited.store.remote_read import RemoteReader
 from pulumi_audited.store.verify import verify
@@ -168,13 +169,10 @@ class Remote:
             self.server.service().get_blob_client(self.container, key).delete_blob()
 
 
-@pytest.fixture(params=["s3", "azblob"])
+@pytest.fixture(params=list(SCHEMES))
 def remote(request) -> Remote:
-    if request.param == "s3":
-        server = request.getfixturevalue("seaweedfs")
-        return Remote("s3", server, request.getfixturevalue("s3_bucket"))
-    server = request.getfixturevalue("azurite")
-    return Remote("azblob", server, request.getfixturevalue("azure_container"))
+    store = fresh_store(request, request.param)
+    return Remote(store.scheme, store.server, store.container)
 
 
 @pytest.fixture

@@ -167,17 +167,19 @@ def _parse_query(scheme: str, query: str, shown: str) -> dict[str, str]:
 
 def _valid_value(check: str, value: str) -> bool:
     """Whether `value` passes the check a row of store.SCHEMES names for its parameter."""
-    if not value or not _printable(value):
-        return False
-    if check in ("url", "url_or_host"):
-        return _valid_endpoint(value, bare_host_allowed=check == "url_or_host")
-    if check == "region":
-        return len(value) <= 64 and not set(value) - _REGION_CHARS
-    if check == "profile":
-        return len(value) <= 128 and not set(value) - _PROFILE_CHARS
-    if check == "account":
-        return 3 <= len(value) <= 24 and not set(value) - _LOWER_ALNUM
-    raise ValueError(f"no check named {check!r}")
+    return bool(value) and _printable(value) and CHECKS[check](value)
+
+
+def _valid_region(value: str) -> bool:
+    return len(value) <= 64 and not set(value) - _REGION_CHARS
+
+
+def _valid_profile(value: str) -> bool:
+    return len(value) <= 128 and not set(value) - _PROFILE_CHARS
+
+
+def _valid_account(value: str) -> bool:
+    return 3 <= len(value) <= 24 and not set(value) - _LOWER_ALNUM
 
 
 def _valid_endpoint(value: str, *, bare_host_allowed: bool) -> bool:
@@ -198,6 +200,16 @@ def _valid_endpoint(value: str, *, bare_host_allowed: bool) -> bool:
     host = authority.rsplit(":", 1)[0] if not authority.endswith("]") else authority
     port = authority[len(host) + 1 :] if len(host) < len(authority) else ""
     return bool(host.strip("[]")) and (not port or (port.isdigit() and int(port) < 65536))
+
+
+# The checks a parameter of store.SCHEMES may name.
+CHECKS = {
+    "region": _valid_region,
+    "profile": _valid_profile,
+    "account": _valid_account,
+    "url": lambda value: _valid_endpoint(value, bare_host_allowed=False),
+    "url_or_host": lambda value: _valid_endpoint(value, bare_host_allowed=True),
+}
 
 
 def _looks_like_credentials(name: str) -> bool:

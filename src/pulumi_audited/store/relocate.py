@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from pulumi_audited import fastjson
-from pulumi_audited.store import StoreError, is_remote
+from pulumi_audited.store import SCHEMES, StoreError, is_remote
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.remote import open_objects, parse_location
 from pulumi_audited.store.shipper import ShipResult, ship_pending, try_lock
@@ -48,8 +48,9 @@ def check_destination(destination: str) -> None:
     """StoreError unless `destination` is a remote log location this tool can use."""
     if not is_remote(destination):
         raise StoreError(
-            f"--to {destination!r}: records from a spool go to a remote log (s3://... or "
-            "azblob://...); they carry their writer's chain, which a local log does not keep"
+            f"--to {destination!r}: records from a spool go to a remote log "
+            f"({' or '.join(f'{scheme}://...' for scheme in SCHEMES)}); they carry their "
+            "writer's chain, which a local log does not keep"
         )
     parse_location(destination)
 

@@ -45,7 +45,6 @@ FAILED = "failed"  # gave up; `error` says why
 DONE = "done"  # everything shipped; exited
 
 
-
 def spool_root() -> str:
     return os.path.join(paths.user_data_dir(), "spool")
 

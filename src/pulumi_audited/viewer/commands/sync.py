@@ -62,11 +62,11 @@ def command(
 ) -> None:
     """Ship every record still waiting in this machine's spools to its remote log.
 
-    Records for s3:// and azblob:// logs are spooled locally before pulumi starts and shipped
-    in the background; whatever could not be shipped then (store down, credentials expired,
-    laptop offline) waits here. Writes are create-only, so a record that reached the store
-    before is recognised, never stored twice. Exit status: 0 when every spool is empty,
-    1 when records are left (the reason is printed).
+    Records for a remote log (a bucket or container) are spooled locally before pulumi starts
+    and shipped in the background; whatever could not be shipped then (store down,
+    credentials expired, laptop offline) waits here. Writes are create-only, so a record that
+    reached the store before is recognised, never stored twice. Exit status: 0 when every
+    spool is empty, 1 when records are left (the reason is printed).
     """
     from pulumi_audited.store.location import public_location
     from pulumi_audited.store.relocate import check_destination
