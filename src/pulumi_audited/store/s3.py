@@ -3,7 +3,8 @@
 botocore is used only for what it is good at and slow to redo: finding credentials (env,
 profiles, SSO, instance roles; refreshed when they expire) and SigV4 signing. The HTTP is a
 plain `http.client` keep-alive connection per thread, which fetches small objects about four
-times faster than a boto3 client, and ListObjectsV2 is parsed with ElementTree (s3_xml.py).
+times faster than a boto3 client, and ListObjectsV2 is parsed with ElementTree
+(s3_answers.py, which also says what each error answer means).
 
 Everything that goes wrong becomes a StoreError of one line a user can act on, without keys,
 signatures or tokens in it.
@@ -30,8 +31,14 @@ import botocore.session
 from pulumi_audited.store import StoreError
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.objects import ObjectInfo, RemoteLocation
-from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
-from pulumi_audited.store.s3_xml import error_code, parse_listing
+from pulumi_audited.store.retry import Attempts
+from pulumi_audited.store.s3_answers import (
+    Response,
+    error_code,
+    failure_message,
+    one_line,
+    parse_listing,
+)
 
 DEFAULT_REGION = "us-east-1"
 _CONTENT_TYPE = "application/x-ndjson"
@@ -48,58 +55,6 @@ _DROPPED = (
     http.client.BadStatusLine,
     http.client.IncompleteRead,
 )
-# Error codes that mean "not now": throttling, a server-side hiccup, and (409) another writer
-# creating the same key at this moment.
-_TRANSIENT_CODES = {
-    "SlowDown",
-    "RequestTimeout",
-    "InternalError",
-    "ServiceUnavailable",
-    "Throttling",
-    "ThrottlingException",
-    "RequestThrottled",
-    "RequestLimitExceeded",
-    "ConditionalRequestConflict",
-    "OperationAborted",
-}
-_CREDENTIAL_CODES = {
-    "InvalidAccessKeyId": "the access key id is not known to the server",
-    "SignatureDoesNotMatch": "the secret key does not belong to the access key id",
-    "ExpiredToken": "the session token has expired",
-    "TokenRefreshRequired": "the session token has expired",
-    "InvalidToken": "the session token is not valid",
-    "InvalidSecurity": "the security token is not valid",
-    "RequestTimeTooSkewed": "this machine's clock is too far off",
-}
-_REGION_CODES = {
-    "PermanentRedirect",
-    "TemporaryRedirect",
-    "AuthorizationHeaderMalformed",
-    "IllegalLocationConstraintException",
-}
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-class _Response:
-    __slots__ = ("body", "headers", "reason", "status")
-
-    def __init__(self, status: int, reason: str, headers: http.client.HTTPMessage, body: bytes):
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.body = body
-
-    def transient(self) -> bool:
-        if self.status in TRANSIENT_STATUSES:
-            return True
-        if self.status < 400:
-            return False
-        code = error_code(self.body)[0]
-        return code in _TRANSIENT_CODES or (self.status == 409 and not code)
 
 
 class S3Objects:
@@ -124,7 +79,7 @@ class S3Objects:
         except botocore.exceptions.ProfileNotFound:
             raise StoreError(self._profile_not_found()) from None
         except botocore.exceptions.BotoCoreError as error:
-            raise StoreError(f"{self.url}: AWS configuration: {_one_line(str(error))}") from None
+            raise StoreError(f"{self.url}: AWS configuration: {one_line(str(error))}") from None
         self.region = region
         endpoint = parameters.get("endpoint") or _configured_endpoint()
         if endpoint:
@@ -282,7 +237,7 @@ class S3Objects:
                         raise StoreError(self._profile_not_found()) from None
                     except botocore.exceptions.BotoCoreError as error:
                         raise StoreError(
-                            f"{self.url}: cannot load AWS credentials: {_one_line(str(error))}"
+                            f"{self.url}: cannot load AWS credentials: {one_line(str(error))}"
                         ) from None
                     if credentials is None:
                         raise StoreError(f"{self.url}: {_NO_CREDENTIALS}")
@@ -291,7 +246,7 @@ class S3Objects:
             frozen = credentials.get_frozen_credentials()
         except botocore.exceptions.BotoCoreError as error:
             raise StoreError(
-                f"{self.url}: cannot refresh AWS credentials: {_one_line(str(error))}"
+                f"{self.url}: cannot refresh AWS credentials: {one_line(str(error))}"
             ) from None
         if not frozen.access_key or not frozen.secret_key:
             raise StoreError(f"{self.url}: {_NO_CREDENTIALS}")
@@ -327,7 +282,7 @@ class S3Objects:
 
     def _request(
         self, method: str, path: str, query: str, headers: dict, body: bytes, attempts: Attempts
-    ) -> _Response:
+    ) -> Response:
         """The answer to the request: the first that is not transient, or the last one when
         the attempts or the deadline ran out. StoreError when no answer came at all."""
         signed = self._sign(method, path, query, headers, body)
@@ -349,7 +304,7 @@ class S3Objects:
                     continue
                 raise StoreError(
                     f"cannot reach {self.origin}: the connection was closed "
-                    f"({_one_line(str(error)) or type(error).__name__}){attempts.note()}"
+                    f"({one_line(str(error)) or type(error).__name__}){attempts.note()}"
                 ) from None
             except TimeoutError:
                 self._drop_connection()
@@ -360,7 +315,7 @@ class S3Objects:
                 self._drop_connection()
                 raise StoreError(
                     f"cannot reach {self.origin}: host name {self._host!r} not found "
-                    f"({_one_line(error.strerror or str(error))})"
+                    f"({one_line(error.strerror or str(error))})"
                 ) from None
             except ConnectionRefusedError:
                 self._drop_connection()
@@ -368,12 +323,12 @@ class S3Objects:
             except ssl.SSLError as error:
                 self._drop_connection()
                 raise StoreError(
-                    f"cannot reach {self.origin}: TLS failed ({_one_line(str(error))})"
+                    f"cannot reach {self.origin}: TLS failed ({one_line(str(error))})"
                 ) from None
             except (OSError, http.client.HTTPException) as error:
                 self._drop_connection()
                 reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-                raise StoreError(f"cannot reach {self.origin}: {_one_line(reason)}") from None
+                raise StoreError(f"cannot reach {self.origin}: {one_line(reason)}") from None
             if response.transient() and attempts.pause():
                 continue
             return response
@@ -386,7 +341,7 @@ class S3Objects:
         headers: dict,
         body: bytes,
         deadline: float,
-    ) -> _Response:
+    ) -> Response:
         def remaining() -> float:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -410,7 +365,7 @@ class S3Objects:
             chunks.append(chunk)
         if response.will_close:
             self._drop_connection()
-        return _Response(response.status, response.reason, response.headers, b"".join(chunks))
+        return Response(response.status, response.reason, response.headers, b"".join(chunks))
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -429,53 +384,20 @@ class S3Objects:
         return error_code(probe.body)[0] == "NoSuchBucket"
 
     def _fail(
-        self, response: _Response, what: str, doing: str, action: str, attempts: Attempts
+        self, response: Response, what: str, doing: str, action: str, attempts: Attempts
     ) -> None:
         """Raise the StoreError for an S3 error answer."""
-        raise StoreError(self._failure(response, what, doing, action, attempts) + attempts.note())
-
-    def _failure(
-        self, response: _Response, what: str, doing: str, action: str, attempts: Attempts
-    ) -> str:
-        code, message = error_code(response.body)
-        bucket_region = response.headers.get("x-amz-bucket-region")
-        if (
-            bucket_region
-            and bucket_region != self.region
-            and (code in _REGION_CODES or response.status in (301, 307, 400))
-        ):
-            return (
-                f"s3://{self.bucket} is in region {bucket_region}, not {self.region}: "
-                f"add ?region={bucket_region} to the log location"
-            )
-        if code == "NoSuchBucket":
-            return f"bucket '{self.bucket}' does not exist at {self.origin}"
-        if code == "NoSuchKey" or (response.status == 404 and not code and doing == "read"):
-            return f"{what} does not exist"
-        if code in _CREDENTIAL_CODES:
-            return (
-                f"the S3 credentials were refused: {_CREDENTIAL_CODES[code]} ({code}); "
-                "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS profile"
-            )
-        if code == "AccessDenied" or (response.status == 403 and not code):
-            if doing == "write" and self._bucket_is_missing(attempts):
-                return f"bucket '{self.bucket}' does not exist at {self.origin}"
-            hint = " (a missing key reads as access denied without s3:ListBucket)"
-            return (
-                f"access denied to {what}: check the IAM policy (and bucket policy) allows "
-                f"{action} for these credentials" + (hint if doing == "read" else "")
-            )
-        if code in _REGION_CODES or response.status in (301, 307):
-            return (
-                f"s3://{self.bucket} is not in region {self.region}: add ?region=REGION "
-                "(the bucket's region) to the log location"
-            )
-        if code:
-            return f"cannot {doing} {what}: S3 said {code}: {_one_line(message) or response.reason}"
-        return (
-            f"cannot {doing} {what}: {self.origin} answered HTTP {response.status} "
-            f"{_one_line(response.reason)}"
+        message = failure_message(
+            response,
+            what,
+            doing,
+            action,
+            bucket=self.bucket,
+            region=self.region,
+            origin=self.origin,
+            bucket_is_missing=lambda: self._bucket_is_missing(attempts),
         )
+        raise StoreError(message + attempts.note())
 
 
 def _configured_endpoint() -> str | None:
