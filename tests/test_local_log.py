@@ -63,7 +63,9 @@ def test_a_torn_line_damages_nothing_after_it(sandbox):
 
 
 def test_the_shim_waits_for_a_filelock_holder(sandbox):
-    """The viewer locks with filelock; the shim's own flock must respect it."""
+    """The log's lock is filelock's protocol (store/local.py): a tool holding it through
+    filelock makes the shim wait, as another shim does. No command of this project takes
+    it through filelock: the folder may be shared (viewer/locks.py says why)."""
     from filelock import FileLock
 
     sandbox.log_dir.mkdir(mode=0o700)
