@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from filelock import Timeout, UnixFileLock
 
 from pulumi_audited.store import StoreError
+from pulumi_audited.store.local import locked_message
 from pulumi_audited.store.log_folder import PRIVATE_MODE, open_regular
 from pulumi_audited.store.spool import SHIP_LOCK, Spool, existing_spools
 
@@ -51,10 +52,7 @@ class AppendLock:
         try:
             lock.acquire(timeout=self.timeout)
         except Timeout:
-            raise StoreError(
-                f"{self.what} is locked by another process (waited {self.timeout:g} s "
-                f"for {self.path})"
-            ) from None
+            raise StoreError(locked_message(self.what, self.timeout, self.path)) from None
         except OSError as error:
             raise StoreError(f"cannot lock {self.path}: {error.strerror or error}") from None
         self.lock = lock
