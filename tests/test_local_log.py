@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from chain_check import walk_chain
 from conftest import SHIM, runs_by_id
 
@@ -63,7 +64,9 @@ def test_a_torn_line_damages_nothing_after_it(sandbox):
 
 
 def test_the_shim_waits_for_a_filelock_holder(sandbox):
-    """The viewer locks with filelock; the shim's own flock must respect it."""
+    """The log's lock is filelock's protocol (store/local.py): a tool holding it through
+    filelock makes the shim wait, as another shim does. No command of this project takes
+    it through filelock: the folder may be shared (viewer/locks.py says why)."""
     from filelock import FileLock
 
     sandbox.log_dir.mkdir(mode=0o700)
@@ -82,6 +85,38 @@ def test_the_shim_waits_for_a_filelock_holder(sandbox):
         assert not list(sandbox.log_dir.glob("*.jsonl"))
     assert proc.wait(timeout=60) == 0
     assert len(sandbox.records()) == 2
+
+
+def test_a_filelock_user_waits_for_the_shims_lock(sandbox):
+    """The other way round: while the shim's lock code holds the log's lock, in its folder as
+    a writer takes it, filelock cannot have it."""
+    from filelock import FileLock, Timeout
+
+    holder_code = (
+        "import sys\n"
+        "from pulumi_audited.store.local import LOCK_NAME, ExclusiveLock\n"
+        "from pulumi_audited.store.log_folder import LogFolder\n"
+        "with LogFolder(sys.argv[1]) as folder:\n"
+        "    with ExclusiveLock(folder.join(LOCK_NAME), 5.0, folder=folder, name=LOCK_NAME):\n"
+        "        print('held', flush=True)\n"
+        "        sys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", holder_code, str(sandbox.log_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lock = FileLock(str(sandbox.log_dir / "audit.lock"), mode=0o600)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(Timeout):
+            lock.acquire(timeout=0.5)
+    finally:
+        holder.stdin.close()
+        assert holder.wait(timeout=30) == 0
+    with lock.acquire(timeout=5):
+        assert lock.is_locked
 
 
 def test_a_stuck_lock_holder_times_out_into_the_failure_policy(sandbox):

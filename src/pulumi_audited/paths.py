@@ -3,8 +3,8 @@
 Importing platformdirs costs about 12 ms here, most of the time the shim may add to a pulumi
 command. On Linux its rules for the four folders the shim needs (the user's data, config and
 cache folders, and the machine's config folder) are short, so they are repeated here, and
-tests/test_paths.py checks them against platformdirs itself. Elsewhere platformdirs is asked
-directly.
+tests/test_paths.py checks them against platformdirs itself. Where start-up does not matter
+(the viewer's own caches and what `audit config` shows), and off Linux, platformdirs is asked.
 """
 
 import os
@@ -14,10 +14,32 @@ from _thread import get_ident
 APP_NAME = "pulumi-audited"
 
 _XDG_DEFAULTS = {
-    "data": ("XDG_DATA_HOME", "~/.local/share"),
-    "config": ("XDG_CONFIG_HOME", "~/.config"),
-    "cache": ("XDG_CACHE_HOME", "~/.cache"),
+    "user_data": ("XDG_DATA_HOME", "~/.local/share"),
+    "user_config": ("XDG_CONFIG_HOME", "~/.config"),
+    "user_cache": ("XDG_CACHE_HOME", "~/.cache"),
 }
+
+
+def app_dir(kind: str, *, exact: bool = False) -> str:
+    """This app's folder of `kind`, named as platformdirs names its function: "user_data",
+    "user_config", "user_cache" or "site_config". `exact`: ask platformdirs itself, for
+    callers whose start-up does not matter; otherwise, on Linux, the import-free copy of its
+    rules, which gives the same folder."""
+    if exact or not sys.platform.startswith("linux"):
+        import platformdirs
+
+        return getattr(platformdirs, f"{kind}_dir")(APP_NAME, appauthor=False)
+    if kind == "site_config":
+        # The first absolute entry of XDG_CONFIG_DIRS, else /etc/xdg.
+        for entry in os.environ.get("XDG_CONFIG_DIRS", "").split(os.pathsep):
+            if os.path.isabs(entry):
+                return os.path.join(entry, APP_NAME)
+        return os.path.join("/etc/xdg", APP_NAME)
+    variable, default = _XDG_DEFAULTS[kind]
+    base = os.environ.get(variable, "")
+    if not os.path.isabs(base):
+        base = _home_based(default)
+    return os.path.join(base, APP_NAME)
 
 
 def _home_based(default: str) -> str:
@@ -29,41 +51,21 @@ def _home_based(default: str) -> str:
     return os.path.expanduser(default)
 
 
-def _user_dir(kind: str) -> str:
-    if not sys.platform.startswith("linux"):
-        import platformdirs
-
-        return getattr(platformdirs, f"user_{kind}_dir")(APP_NAME, appauthor=False)
-    variable, default = _XDG_DEFAULTS[kind]
-    base = os.environ.get(variable, "")
-    if not os.path.isabs(base):
-        base = _home_based(default)
-    return os.path.join(base, APP_NAME)
-
-
 def user_data_dir() -> str:
-    return _user_dir("data")
+    return app_dir("user_data")
 
 
 def user_config_dir() -> str:
-    return _user_dir("config")
+    return app_dir("user_config")
 
 
 def user_cache_dir() -> str:
-    return _user_dir("cache")
+    return app_dir("user_cache")
 
 
 def site_config_dir() -> str:
-    """The machine-wide config folder an administrator writes: on Linux the first absolute
-    entry of XDG_CONFIG_DIRS, else /etc/xdg (each with the app's name), as platformdirs says."""
-    if not sys.platform.startswith("linux"):
-        import platformdirs
-
-        return platformdirs.site_config_dir(APP_NAME, appauthor=False)
-    for entry in os.environ.get("XDG_CONFIG_DIRS", "").split(os.pathsep):
-        if os.path.isabs(entry):
-            return os.path.join(entry, APP_NAME)
-    return os.path.join("/etc/xdg", APP_NAME)
+    """The machine-wide config folder an administrator writes."""
+    return app_dir("site_config")
 
 
 def ensure_private_dir(path: str) -> str:

@@ -331,6 +331,12 @@ def fsync_folder(folder: str) -> None:  # for the spool
         os.close(fd)
 
 
+def locked_message(what: str, timeout: float, path: str) -> str:
+    """What a writer says when another held the lock for `timeout` seconds; the viewer's
+    filelock says the same (viewer/locks.py)."""
+    return f"{what} is locked by another process (waited {timeout:g} s for {path})"
+
+
 class ExclusiveLock:
     """flock(LOCK_EX) on `path`, polled so that a stuck holder cannot hang pulumi forever.
 
@@ -378,10 +384,7 @@ class ExclusiveLock:
                     return self
                 os.close(fd)  # the lock file was removed while we waited: lock the new one
             if time.monotonic() >= deadline:
-                raise StoreError(
-                    f"{self.what} is locked by another process (waited {self.timeout:g} s "
-                    f"for {self.path})"
-                )
+                raise StoreError(locked_message(self.what, self.timeout, self.path))
             time.sleep(pause)
             pause = min(pause * 2, 0.02)
 

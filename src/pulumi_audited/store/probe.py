@@ -92,7 +92,7 @@ def _delete(objects: ObjectStore, key: str) -> bool:
 
 def _cache_path(location: str) -> str:
     name = hashlib.sha256(public_location(location).encode()).hexdigest()[:24]
-    return os.path.join(paths.user_cache_dir(), "probe", f"{name}.json")
+    return os.path.join(paths.app_dir("user_cache", exact=True), "probe", f"{name}.json")
 
 
 def remembered(location: str) -> ProbeResult | None:

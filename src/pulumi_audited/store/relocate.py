@@ -23,8 +23,8 @@ from pulumi_audited import fastjson
 from pulumi_audited.store import SCHEMES, StoreError, is_remote
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.remote import open_objects, parse_location
-from pulumi_audited.store.shipper import ShipResult, ship_pending, try_lock
-from pulumi_audited.store.spool import MOVED, SHIP_LOCK, Spool
+from pulumi_audited.store.shipper import ShipResult, ship_pending
+from pulumi_audited.store.spool import MOVED, Spool
 
 
 @dataclass
@@ -57,30 +57,23 @@ def check_destination(destination: str) -> None:
 
 def move_pending(spool: Spool, destination: str, *, timeout: float) -> MoveResult:
     """Ship every record pending in `spool` to the log at `destination`, oldest first; what
-    is not acknowledged stays in the spool."""
+    is not acknowledged stays in the spool. The caller holds the spool's ship lock, so that
+    no shipper sends the same records home meanwhile (viewer/locks.py ship_lock)."""
     check_destination(destination)
     prefix = parse_location(destination).prefix
     store = open_objects(destination, timeout=timeout)
-    fd = try_lock(os.path.join(spool.folder, SHIP_LOCK))
-    if fd is None:
-        raise StoreError(
-            f"a shipper is at work on the spool {spool.folder}; try again when it is done"
-        )
-    try:
-        names = spool.pending()
-        move = MoveResult(ShipResult())
-        if not names:
-            return move
-        first, last = _chain_place(spool, names[0]), _chain_place(spool, names[-1])
-        move.writer, move.first_seq = first
-        move.last_seq = last[1]
-        move.shipped = ship_pending(spool, store, names=names, prefix=prefix)
-        moved = move.shipped.shipped + move.shipped.already
-        if moved:
-            _note(spool, destination, move, moved)
+    names = spool.pending()
+    move = MoveResult(ShipResult())
+    if not names:
         return move
-    finally:
-        os.close(fd)
+    first, last = _chain_place(spool, names[0]), _chain_place(spool, names[-1])
+    move.writer, move.first_seq = first
+    move.last_seq = last[1]
+    move.shipped = ship_pending(spool, store, names=names, prefix=prefix)
+    moved = move.shipped.shipped + move.shipped.already
+    if moved:
+        _note(spool, destination, move, moved)
+    return move
 
 
 def _chain_place(spool: Spool, name: str) -> tuple[str | None, int | None]:

@@ -197,7 +197,8 @@ class RemoteReader:
         # Each log location has its own cache folder (the endpoint included: two servers may
         # hold buckets of the same name).
         name = hashlib.sha256(location.encode()).hexdigest()[:24]
-        self.cache = cache_folder or os.path.join(paths.user_cache_dir(), "remote", name)
+        cache_root = paths.app_dir("user_cache", exact=True)
+        self.cache = cache_folder or os.path.join(cache_root, "remote", name)
         self._fetch_pool: ThreadPoolExecutor | None = None
         self._day_pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -360,7 +361,7 @@ class RemoteReader:
         header = json.dumps({"version": _PACK_VERSION, "index": index}, separators=(",", ":"))
         try:
             if not os.path.isdir(self.cache):
-                top = paths.ensure_private_dir(paths.user_cache_dir())
+                top = paths.ensure_private_dir(paths.app_dir("user_cache", exact=True))
                 if os.path.dirname(os.path.dirname(self.cache)) == top:
                     paths.ensure_private_dir(os.path.dirname(self.cache))
                 paths.ensure_private_dir(self.cache)

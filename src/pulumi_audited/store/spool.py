@@ -28,6 +28,11 @@ from pulumi_audited.store.chain import line_hash
 from pulumi_audited.store.local import ExclusiveLock, fsync_folder
 from pulumi_audited.store.location import public_location
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
+
 PENDING = "pending"
 SUFFIX = ".jsonl"
 _STATE = "writer"
@@ -70,6 +75,10 @@ def existing_spools() -> list["Spool"]:
 
 
 class Spool:
+    # What takes the append lock, given (path, timeout, what it locks): the shim's import-free
+    # flock; `audit sync` gives its spools filelock's, on the same file (viewer/locks.py).
+    lock_class: "Callable[[str, float, str], AbstractContextManager[object]]" = ExclusiveLock
+
     def __init__(self, folder: str, location: str, *, lock_timeout: float = 10.0) -> None:
         self.folder = folder
         self.location = location
@@ -151,10 +160,13 @@ class Spool:
             stored = public_location(self.location)
             paths.replace_file(location_file, stored.encode() + b"\n", sync=True)
 
-    def _lock(self) -> ExclusiveLock:
-        return ExclusiveLock(
-            os.path.join(self.folder, _APPEND_LOCK), self.lock_timeout, "the spool"
-        )
+    @property
+    def lock_path(self) -> str:
+        """The append lock's file."""
+        return os.path.join(self.folder, _APPEND_LOCK)
+
+    def _lock(self) -> "AbstractContextManager[object]":
+        return self.lock_class(self.lock_path, self.lock_timeout, "the spool")
 
     def _chain_head(self) -> tuple[str, int, str | None]:
         """(writer id, last seq, hash of the last line) for the next record. The state file is

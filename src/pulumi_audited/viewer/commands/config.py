@@ -134,7 +134,7 @@ def command(as_json: bool) -> None:
             _pulumi(current, entry)
         entries[key] = entry
     log = _log_summary(folder)
-    site_file = os.path.join(paths.site_config_dir(), SITE_FILE_NAME)
+    site_file = os.path.join(paths.app_dir("site_config", exact=True), SITE_FILE_NAME)
     if as_json:
         document = {
             "settings": entries,

@@ -71,7 +71,7 @@ def command(
     from pulumi_audited.store.location import public_location
     from pulumi_audited.store.relocate import check_destination
     from pulumi_audited.store.shipper import ShipResult
-    from pulumi_audited.store.spool import existing_spools
+    from pulumi_audited.viewer.locks import spools_to_sync
 
     if source and not destination:
         raise click.UsageError("--from names the spool to move; --to says where")
@@ -81,7 +81,7 @@ def command(
         except StoreError as error:
             raise click.BadParameter(str(error), param_hint="--to") from None
     here, seconds = _current(timeout)
-    spools = [spool for spool in existing_spools() if spool.pending()]
+    spools = spools_to_sync()
     if source and source not in {spool.name for spool in spools}:
         raise click.BadParameter(
             f"no spool named {source!r} has records waiting (audit sync names them)",
@@ -151,10 +151,12 @@ def _move(spool, destination: str, seconds: float, outcome: _Outcome, checked: d
     from pulumi_audited.store.location import public_location
     from pulumi_audited.store.relocate import move_pending
     from pulumi_audited.store.remote import open_objects
+    from pulumi_audited.viewer.locks import ship_lock
 
     outcome.moved_to = public_location(destination)
     try:
-        move = move_pending(spool, destination, timeout=seconds)
+        with ship_lock(spool):
+            move = move_pending(spool, destination, timeout=seconds)
     except StoreError as error:
         outcome.move_error = str(error)
         return
