@@ -50,7 +50,7 @@ SCHEMES: dict[str, Scheme] = {
     "s3": Scheme(
         objects="pulumi_audited.store.s3:S3Objects",
         extra="s3",
-        package="boto3",
+        package="botocore",
         container="bucket",
         container_chars="s3",
         parameters={
