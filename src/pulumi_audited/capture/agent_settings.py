@@ -7,7 +7,7 @@ pulumi's `sdk/go/common/util/agentdetect/agentdetect.go` DetectModel: claude and
 
 import os
 
-from pulumi_audited.capture.agent import trim
+from pulumi_audited.capture import trim
 from pulumi_audited.capture.small_files import read_small_file
 from pulumi_audited.fastjson import scanner
 
