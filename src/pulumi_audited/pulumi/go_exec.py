@@ -8,6 +8,8 @@ A development tool; the shim never imports it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pulumi_audited.pulumi.go_reader import parse_body
@@ -101,12 +103,8 @@ class Executor:
             handler(frame, stmt)
 
     def exec_block(self, frame: Frame, block: Node) -> None:
-        outer = frame.scope
-        frame.scope = Scope(outer)
-        try:
+        with _block_scope(frame):
             self.run_stmts(frame, block.stmts)
-        finally:
-            frame.scope = outer
 
     def exec_expr(self, frame: Frame, stmt: Node) -> None:
         self.ev(frame, stmt.x)
@@ -222,9 +220,7 @@ class Executor:
             obj.fields[name] = value
 
     def exec_if(self, frame: Frame, stmt: Node) -> None:
-        outer = frame.scope
-        frame.scope = Scope(outer)
-        try:
+        with _block_scope(frame):
             if stmt.init is not None:
                 self.exec(frame, stmt.init)
             cond = self.ev(frame, stmt.cond)
@@ -238,8 +234,6 @@ class Executor:
             else_returns = stmt.other is not None and self.run_branch(
                 frame, stmt.other, negate(text)
             )
-        finally:
-            frame.scope = outer
         # After `if cond { return }` the rest of the block runs only when cond is false.
         if then_returns and not else_returns:
             self.conds.append(negate(text))
@@ -268,24 +262,19 @@ class Executor:
         else:
             return
         for key, value in items:
-            outer = frame.scope
-            frame.scope = Scope(outer)
-            try:
-                for target, v in zip(clause.lhs, (key, value), strict=False):
-                    self.store(frame, target, v, True)
-                self.run_stmts(frame, stmt.body.stmts)
-            except Jump:
-                pass
-            finally:
-                frame.scope = outer
+            with _block_scope(frame):
+                try:
+                    for target, v in zip(clause.lhs, (key, value), strict=False):
+                        self.store(frame, target, v, True)
+                    self.run_stmts(frame, stmt.body.stmts)
+                except Jump:
+                    pass
 
     def exec_for(self, frame: Frame, stmt: Node) -> None:
         pass  # counted and open loops never build commands in pulumi's constructors
 
     def exec_switch(self, frame: Frame, stmt: Node) -> None:
-        outer = frame.scope
-        frame.scope = Scope(outer)
-        try:
+        with _block_scope(frame):
             if stmt.init is not None:
                 self.exec(frame, stmt.init)
             tag = (
@@ -299,8 +288,17 @@ class Executor:
                 ):
                     self.run_stmts(frame, body)
                     return
-        finally:
-            frame.scope = outer
 
     def ev(self, frame: Frame, node: Node) -> Any:
         raise NotImplementedError
+
+
+@contextmanager
+def _block_scope(frame: Frame) -> Iterator[None]:
+    """A Go block's scope (and an if, switch or range header's): what it declares ends with it."""
+    outer = frame.scope
+    frame.scope = Scope(outer)
+    try:
+        yield
+    finally:
+        frame.scope = outer

@@ -9,6 +9,7 @@ never looks into are skipped by bracket matching rather than parsed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pulumi_audited.pulumi.go_expr_reader import ExprParser
 from pulumi_audited.pulumi.go_syntax import FuncDecl, GoFile, Node, ValueDecl, tokenize, unquote
@@ -24,16 +25,20 @@ class Parser(ExprParser):
         self.skip_semis()
         while self.at("import"):
             self.next()
-            if self.accept("("):
-                while not self.accept(")"):
-                    self.parse_import_spec()
-                    self.skip_semis()
-            else:
-                self.parse_import_spec()
+            self.parse_group(self.parse_import_spec)
             self.skip_semis()
         while self.tok.kind != "eof":
             self.parse_top_decl()
             self.skip_semis()
+
+    def parse_group(self, parse_spec: Callable[[], None]) -> None:
+        """One spec, or a parenthesized group of them (`import (...)`, `type (...)`)."""
+        if self.accept("("):
+            while not self.accept(")"):
+                parse_spec()
+                self.skip_semis()
+        else:
+            parse_spec()
 
     def parse_import_spec(self) -> None:
         alias = ""
@@ -51,12 +56,7 @@ class Parser(ExprParser):
             self.file.values.extend(self.parse_value_decl())
         elif self.at("type"):
             self.next()
-            if self.accept("("):
-                while not self.accept(")"):
-                    self.parse_type_spec()
-                    self.skip_semis()
-            else:
-                self.parse_type_spec()
+            self.parse_group(self.parse_type_spec)
         else:
             self.skip_to_semi()
 
