@@ -10,17 +10,10 @@ import itertools
 
 import pytest
 
-from pulumi_audited.pulumi import grammar, grammar_gen
+from pulumi_audited.pulumi import READ, UNKNOWN, grammar, grammar_gen
 from pulumi_audited.pulumi.cli import option_variable, parse
-from pulumi_audited.pulumi.commands import ROOT, Command
-from pulumi_audited.pulumi.meaning import (
-    LEGACY_COMMANDS,
-    MEANINGS,
-    NOT_SECRET_FLAGS,
-    READ,
-    UNKNOWN,
-    meaning_of,
-)
+from pulumi_audited.pulumi.commands import LEGACY_COMMANDS, ROOT, Command
+from pulumi_audited.pulumi.meaning import MEANINGS, NOT_SECRET_FLAGS, meaning_of
 from pulumi_audited.pulumi.redact import name_looks_secret
 
 ALL_COMMANDS = [command for command in ROOT.commands() if command.path]

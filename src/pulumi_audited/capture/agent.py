@@ -10,6 +10,7 @@ the run and no variable names the model (the shim's start-up is on every pulumi 
 
 import os
 
+from pulumi_audited.capture import trim
 from pulumi_audited.pulumi.redact import redact_text
 
 TYPE_CHECKING = False
@@ -32,14 +33,6 @@ AGENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("goose", ("GOOSE_PROVIDER",)),
 )
 _RENAMES = {"github-copilot-cli": "github-copilot"}
-
-# Go's strings.TrimSpace trims unicode.IsSpace; Python's strip() would also take \x1c-\x1f.
-_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-_GO_SPACE += "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-
-
-def trim(text: str) -> str:
-    return text.strip(_GO_SPACE)
 
 
 def go_lower(text: str) -> str:

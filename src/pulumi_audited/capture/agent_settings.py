@@ -7,7 +7,7 @@ pulumi's `sdk/go/common/util/agentdetect/agentdetect.go` DetectModel: claude and
 
 import os
 
-from pulumi_audited.capture.agent import trim
+from pulumi_audited.capture import trim
 from pulumi_audited.capture.small_files import read_small_file
 from pulumi_audited.fastjson import scanner
 
@@ -266,14 +266,10 @@ def _toml_string(text: str, position: int) -> tuple[str | None, int]:
             return "".join(parts), end + 1
         if char == "\n":
             return None, end
-        if char == "\\" and quote == '"':
-            decoded, end = _toml_escape(text, end)
-            if decoded is None:
-                return None, end
-            parts.append(decoded)
-            continue
-        parts.append(char)
-        end += 1
+        decoded, end = _toml_char(text, end, quote)
+        if decoded is None:
+            return None, end
+        parts.append(decoded)
     return None, end
 
 
@@ -292,8 +288,7 @@ def _toml_multiline(text: str, position: int, quote: str) -> tuple[str | None, i
                 extra += 1
             parts.append(quote * extra)
             return "".join(parts), position + 3 + extra
-        char = text[position]
-        if char == "\\" and quote == '"':
+        if text[position] == "\\" and quote == '"':
             after = _skip_inline_space(text, position + 1)
             if text.startswith("\n", after) or text.startswith("\r\n", after):
                 # A line-ending backslash eats the newline and the whitespace that follows.
@@ -301,14 +296,19 @@ def _toml_multiline(text: str, position: int, quote: str) -> tuple[str | None, i
                 while position < len(text) and text[position] in " \t\r\n":
                     position += 1
                 continue
-            decoded, position = _toml_escape(text, position)
-            if decoded is None:
-                return None, position
-            parts.append(decoded)
-            continue
-        parts.append(char)
-        position += 1
+        decoded, position = _toml_char(text, position, quote)
+        if decoded is None:
+            return None, position
+        parts.append(decoded)
     return None, position
+
+
+def _toml_char(text: str, position: int, quote: str) -> tuple[str | None, int]:
+    """The character at `position` of a string in `quote`s, its escape decoded in a basic
+    (double-quoted) string, and the position after it; None for an invalid escape."""
+    if text[position] == "\\" and quote == '"':
+        return _toml_escape(text, position)
+    return text[position], position + 1
 
 
 def _toml_escape(text: str, position: int) -> tuple[str | None, int]:

@@ -7,7 +7,6 @@ Nothing here is on the shim's hot path: only `pulumi-audited audit ...` imports 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -256,28 +255,3 @@ def shell_init_command(ctx: click.Context, shell: str, no_alias: bool) -> None:
 def add_completion_commands(group: click.Group) -> None:
     group.add_command(complete_audit_command)
     group.add_command(shell_init_command)
-
-
-# ---------------------------------------------------------------------------
-# python -m pulumi_audited.completion --write|--check FOLDER
-# ---------------------------------------------------------------------------
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from pulumi_audited.viewer.cli import audit
-
-    parser = argparse.ArgumentParser(prog="python -m pulumi_audited.completion")
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", metavar="FOLDER", type=Path, help="write the scripts")
-    action.add_argument("--check", metavar="FOLDER", type=Path, help="fail if they are stale")
-    options = parser.parse_args(argv)
-    if options.write:
-        for path in write_scripts(options.write, audit):
-            print(f"wrote {path}")
-        return 0
-    stale = stale_scripts(options.check, audit)
-    for path in stale:
-        print(f"stale: {path} (run `make completions`)", file=sys.stderr)
-    return 1 if stale else 0

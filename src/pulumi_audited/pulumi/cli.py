@@ -1,14 +1,9 @@
-"""Understand a pulumi command line the way pulumi (cobra and pflag) does, redacting as we go.
+"""Understand a pulumi command line the way pulumi does, redacting as we go.
 
-`parse(sys.argv[1:])` finds the command as cobra does (github.com/spf13/cobra command.go,
-stripFlags and Find: the first word that is neither a flag nor a flag's value names the
-subcommand, level by level; a flag unknown at that level is assumed to take the next word, a
-boolean or value-optional one never does), then reads the flags as pflag does for that command
-(`-abc` clusters, `-v3`, `-v=3`, `--flag=value`, `--` ending the flags; an unknown flag is taken
-for a boolean unless written `--flag=value`). Flags the command line does not set come from
-`PULUMI_OPTION_<FLAG>` as pulumi's declareFlagsAsEnvironmentVariables (pkg/cmd/pulumi/pulumi.go)
-sets them: the command line wins. Everything returned is already redacted: secret values never
-reach an `Invocation`.
+`parse(sys.argv[1:])` reads the command line as cobra and pflag do (commands.CommandLine).
+Flags the command line does not set come from `PULUMI_OPTION_<FLAG>` as pulumi's
+declareFlagsAsEnvironmentVariables (pkg/cmd/pulumi/pulumi.go) sets them: the command line wins.
+Everything returned is already redacted: secret values never reach an `Invocation`.
 
 The grammar is generated from pulumi's source (grammar.py); what commands mean (effect, event,
 secrets) is the hand-written table in meaning.py.
@@ -16,17 +11,9 @@ secrets) is the hand-written table in meaning.py.
 
 import os
 
-from pulumi_audited.pulumi.commands import ROOT, Command, FlagTable, dynamic_child
-from pulumi_audited.pulumi.meaning import (
-    INFRA,
-    NOT_SECRET_FLAGS,
-    READ,
-    STATE,
-    UNKNOWN,
-    UNKNOWN_MEANING,
-    Meaning,
-    meaning_of,
-)
+from pulumi_audited.pulumi import READ, STATE, Invocation, Meaning
+from pulumi_audited.pulumi.commands import CommandLine, Flag
+from pulumi_audited.pulumi.meaning import UNKNOWN_MEANING, flag_looks_secret, meaning_of
 from pulumi_audited.pulumi.redact import (
     REDACTED,
     name_looks_secret,
@@ -46,132 +33,6 @@ _BOOLEAN_WORDS = _FALSE_WORDS | {"1", "t", "T", "true", "TRUE", "True"}
 # ExecKindAutoInline); pkg/cmd/pulumi/metadata/metadata.go records "cli" for any other value.
 EXEC_KINDS = frozenset({"cli", "auto.local", "auto.inline"})
 _EXEC_KIND_DEFAULT = "cli"
-
-# Flags the Automation API passes that only some commands define; treated as taking a value
-# wherever they appear, so a mistaken placement still parses.
-FALLBACK_VALUE_FLAGS = frozenset({"exec-kind", "exec-agent", "client", "event-log"})
-
-
-class Invocation:
-    """One pulumi command line, understood and redacted."""
-
-    __slots__ = (
-        "args",
-        "backend_arg",
-        "command",
-        "cwd",
-        "effect",
-        "end_event_canceled",
-        "end_event_failed",
-        "end_event_success",
-        "end_event_unauthorized",
-        "event",
-        "exec_agent",
-        "exec_kind",
-        "expect_no_changes",
-        "global_flags",
-        "known",
-        "non_interactive",
-        "positionals",
-        "reveals_secrets",
-        "show_secrets",
-        "skip_key",
-        "stack",
-        "yes",
-    )
-
-    def __init__(
-        self,
-        command: str = "",
-        args: list[str] | None = None,
-        positionals: list[str] | None = None,
-        stack: str | None = None,
-        cwd: str | None = None,
-        exec_kind: str | None = None,
-        exec_agent: str | None = None,
-        non_interactive: bool = False,
-        yes: bool = False,
-        expect_no_changes: bool = False,
-        show_secrets: bool = False,
-        reveals_secrets: bool = False,
-        effect: str = UNKNOWN,
-        event: str = "command-none",
-        end_event_success: str = "command-none",
-        end_event_canceled: str = "command-none",
-        end_event_unauthorized: str | None = None,
-        end_event_failed: str | None = None,
-        skip_key: str = "",
-        backend_arg: str | None = None,
-        global_flags: dict[str, str | bool] | None = None,
-        known: bool = True,
-    ):
-        self.command = command
-        self.args = args if args is not None else []
-        self.positionals = positionals if positionals is not None else []
-        self.stack = stack
-        self.cwd = cwd
-        self.exec_kind = exec_kind
-        self.exec_agent = exec_agent
-        self.non_interactive = non_interactive
-        self.yes = yes
-        self.expect_no_changes = expect_no_changes
-        self.show_secrets = show_secrets
-        self.reveals_secrets = reveals_secrets
-        self.effect = effect
-        self.event = event
-        self.end_event_success = end_event_success
-        self.end_event_canceled = end_event_canceled
-        # When pulumi exits with its authentication status (3): for most commands the same as
-        # success, for an `env open` the open Cloud refused.
-        # When pulumi fails: an engine operation still completed (with a failed result, as
-        # Cloud records it); `env open` that failed did not go on to read the open session.
-        self.end_event_failed = end_event_success if end_event_failed is None else end_event_failed
-        self.end_event_unauthorized = (
-            end_event_success if end_event_unauthorized is None else end_event_unauthorized
-        )
-        self.skip_key = skip_key
-        self.backend_arg = backend_arg
-        self.global_flags = global_flags if global_flags is not None else {}
-        # False when a word of the command path is not in pulumi's tree (`org frobnicate`).
-        self.known = known
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELD_ORDER)
-        return f"Invocation({fields})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Invocation):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in _FIELD_ORDER)
-
-    # Mutable, so unhashable; typeshed declares object.__hash__ a method, hence the ignore.
-    __hash__ = None  # type: ignore[assignment]
-
-
-_FIELD_ORDER = (
-    "command",
-    "args",
-    "positionals",
-    "stack",
-    "cwd",
-    "exec_kind",
-    "exec_agent",
-    "non_interactive",
-    "yes",
-    "expect_no_changes",
-    "show_secrets",
-    "reveals_secrets",
-    "effect",
-    "event",
-    "end_event_success",
-    "end_event_canceled",
-    "end_event_unauthorized",
-    "end_event_failed",
-    "skip_key",
-    "backend_arg",
-    "global_flags",
-    "known",
-)
 
 
 def parse(argv: list[str], environ: "Mapping[str, str] | None" = None) -> Invocation:
@@ -202,67 +63,14 @@ def option_variable(flag: str) -> str:
     return "PULUMI_OPTION_" + flag.replace("-", "_").upper()
 
 
-class _Flag:
-    """One flag occurrence. `value` is None for a boolean written without `=`."""
-
-    __slots__ = ("at", "index", "is_global", "known", "known_value", "name", "prefix", "value")
-
-    def __init__(
-        self,
-        name: str,
-        value: str | None,
-        index: int,
-        prefix: str,
-        table: FlagTable,
-        known_value: bool,
-        at: int,
-    ):
-        self.name = name
-        self.value = value
-        # The argument naming the flag.
-        self.at = at
-        # The argument holding the value (or the flag itself, for a boolean).
-        self.index = index
-        # What precedes the value inside that argument: "" when the value stands alone.
-        self.prefix = prefix
-        self.is_global = name in table.globals
-        self.known = name in table.kinds
-        # Declared by the command as taking a value (so --stack is the stack, for instance).
-        self.known_value = known_value
-
-
-class _Parser:
-    __slots__ = (
-        "argv",
-        "command",
-        "environ",
-        "flags",
-        "known",
-        "meaning",
-        "out",
-        "path",
-        "path_indices",
-        "positional_indices",
-        "schema_flags",
-        "secret_positionals",
-        "table",
-    )
+class _Parser(CommandLine):
+    __slots__ = ("environ", "known", "meaning", "out", "path")
 
     def __init__(self, argv: list[str], environ: "Mapping[str, str]"):
-        self.argv = argv
+        super().__init__(argv)
         self.environ = environ
         self.out = list(argv)
-        self.flags: list[_Flag] = []
-        self.positional_indices: list[int] = []
-        # Words after an unknown flag named like a secret (`--new-token abc`): parsed as
-        # positionals, as pflag would, but redacted in case the flag takes a value after all.
-        self.secret_positionals: set[int] = set()
-        self.command, self.path_indices, unknown_index = _find_command(argv)
-        self.table = self.command.table()
-        # `do <token> <operation>` takes a flag per schema property, unknown here; nearly all
-        # take a value (pkg/cmd/pulumi/do: booleans alone are value-optional).
-        parent = self.command.parent
-        self.schema_flags = parent is not None and parent.dynamic
+        unknown_index = self.unknown_index
         self.known = unknown_index < 0
         if self.known:
             self.path = self.command.path
@@ -278,7 +86,7 @@ class _Parser:
             self.meaning = UNKNOWN_MEANING
 
     def invocation(self) -> Invocation:
-        self._read_flags()
+        self.read_flags()
         self._redact_flag_values()
         positionals = self._redacted_positionals()
         self._redact_command_arguments()
@@ -312,99 +120,6 @@ class _Parser:
             global_flags=self._global_flags(),
             known=self.known,
         )
-
-    # Reading the command line ------------------------------------------------------------
-
-    def _read_flags(self) -> None:
-        argv = self.argv
-        table = self.table
-        skipped = self.path_indices
-        index = 0
-        after_dashes = False
-        while index < len(argv):
-            if index in skipped:
-                index += 1
-                continue
-            arg = argv[index]
-            if after_dashes or len(arg) < 2 or arg[0] != "-":
-                self.positional_indices.append(index)
-            elif arg == "--":
-                after_dashes = True
-            elif arg[1] == "-":
-                index = self._read_long(table, arg, index)
-            else:
-                index = self._read_shorts(table, arg, index)
-            index += 1
-
-    def _read_long(self, table: FlagTable, arg: str, index: int) -> int:
-        """Records `--name[=value]`; returns the index of the last argument it used."""
-        name, equals, value = arg[2:].partition("=")
-        takes_value = _takes_value(table, name) or (self.schema_flags and name not in table.kinds)
-        if equals:
-            known_value = takes_value or table.kinds.get(name) == "?"
-            self._add(table, name, value, index, arg[: len(arg) - len(value)], known_value)
-        elif takes_value:
-            value_index = self._next_index(index)
-            if value_index < len(self.argv):
-                self._add(table, name, self.argv[value_index], value_index, "", True, index)
-                return value_index
-            self._add(table, name, None, index, "", True)
-        else:
-            self._add(table, name, None, index, "", table.kinds.get(name) == "?")
-            if name not in table.kinds and _is_secret_flag_name(name):
-                self.secret_positionals.add(self._next_index(index))
-        return index
-
-    def _read_shorts(self, table: FlagTable, arg: str, index: int) -> int:
-        """Records a pflag shorthand cluster such as `-yf`, `-v3`, `-v=3` or `-s dev`
-        (pflag's parseSingleShortArg)."""
-        rest = arg[1:]
-        while rest:
-            name = table.shorts.get(rest[0])
-            if name is None:
-                # pflag would stop with "unknown shorthand flag"; read on as a boolean.
-                rest = rest[1:]
-                continue
-            kind = table.kinds.get(name)
-            takes_value = kind == "="
-            prefix = arg[: len(arg) - len(rest) + 1]
-            if len(rest) > 2 and rest[1] == "=":
-                known_value = takes_value or kind == "?"
-                self._add(table, name, rest[2:], index, prefix + "=", known_value)
-                break
-            if not takes_value:
-                self._add(table, name, None, index, "", kind == "?")
-                rest = rest[1:]
-                continue
-            if len(rest) > 1:
-                self._add(table, name, rest[1:], index, prefix, True)
-                break
-            value_index = self._next_index(index)
-            if value_index < len(self.argv):
-                self._add(table, name, self.argv[value_index], value_index, "", True, index)
-                return value_index
-            self._add(table, name, None, index, "", True)
-            break
-        return index
-
-    def _next_index(self, index: int) -> int:
-        index += 1
-        while index in self.path_indices:
-            index += 1
-        return index
-
-    def _add(
-        self,
-        table: FlagTable,
-        name: str,
-        value: str | None,
-        index: int,
-        prefix: str,
-        known_value: bool,
-        at: int | None = None,
-    ) -> None:
-        at = index if at is None else at
-        self.flags.append(_Flag(name, value, index, prefix, table, known_value, at))
 
     # Redaction -----------------------------------------------------------------------------
 
@@ -484,7 +199,7 @@ class _Parser:
 
     # What the command line says ------------------------------------------------------------
 
-    def _last(self, name: str) -> _Flag | None:
+    def _last(self, name: str) -> Flag | None:
         for flag in reversed(self.flags):
             if flag.name == name:
                 return flag
@@ -642,74 +357,6 @@ def _events(spec: str, last: str | None) -> tuple[str, str | None]:
     return first, then if arrow else last
 
 
-def _find_command(argv: list[str]) -> tuple[Command, list[int], int]:
-    """The command cobra would run, the indices of the words naming it, and the index of a
-    word that names no subcommand of a command that only groups others (-1 when none)."""
-    command = ROOT
-    path_indices: list[int] = []
-    while command.children:
-        index = _first_word(argv, command.table(), path_indices)
-        if index < 0:
-            break
-        child = command.children.get(argv[index])
-        if child is None:
-            if command.dynamic:
-                return _dynamic_command(argv, command, path_indices, index), path_indices, -1
-            if meaning_of(command.path).args:
-                break
-            return command, path_indices, index
-        path_indices.append(index)
-        command = child
-    return command, path_indices, -1
-
-
-def _dynamic_command(argv: list[str], command: Command, path_indices: list[int], token: int):
-    """`do <token> <operation>`: the word after the token names the operation, when it is one;
-    the token stays a positional."""
-    index = _first_word(argv, command.table(), [*path_indices, token])
-    if index < 0:
-        return command
-    operation = dynamic_child(command, argv[index])
-    if operation is None:
-        return command
-    path_indices.append(index)
-    return operation
-
-
-def _first_word(argv: list[str], table: FlagTable, skipped: list[int]) -> int:
-    """Index of the first argument that is neither a flag nor a flag's value; -1 if none.
-
-    Mirrors cobra's stripFlags: `--name` without `=` and a lone `-x` take the next argument as
-    their value unless boolean or value-optional; unknown ones are assumed to.
-    """
-    remaining = [index for index in range(len(argv)) if index not in skipped]
-    position = 0
-    while position < len(remaining):
-        arg = argv[remaining[position]]
-        position += 1
-        if arg == "--":
-            return -1
-        if arg.startswith("--"):
-            if "=" not in arg and not table.stands_alone(arg[2:]):
-                position += 1
-        elif arg.startswith("-"):
-            if len(arg) == 2 and arg[1] != "=" and not _short_stands_alone(table, arg[1]):
-                position += 1
-        elif arg:
-            return remaining[position - 1]
-    return -1
-
-
-def _short_stands_alone(table: FlagTable, letter: str) -> bool:
-    name = table.shorts.get(letter)
-    return name is not None and table.stands_alone(name)
-
-
-def _takes_value(table: FlagTable, name: str) -> bool:
-    kind = table.kinds.get(name)
-    return kind == "=" or (kind is None and name in FALLBACK_VALUE_FLAGS)
-
-
 def _redact_flag_value(
     name: str, value: str, secret_flags: dict[str, str], is_boolean: bool
 ) -> str:
@@ -724,13 +371,9 @@ def _redact_flag_value(
         return header + ": " + REDACTED if colon else REDACTED
     if is_boolean and value in _BOOLEAN_WORDS:
         return value
-    if _is_secret_flag_name(name):
+    if flag_looks_secret(name):
         return REDACTED
     return redact_value(value)
-
-
-def _is_secret_flag_name(name: str) -> bool:
-    return name not in NOT_SECRET_FLAGS and name_looks_secret(name)
 
 
 def _redact_from(values: list[str], start: int) -> None:
@@ -743,4 +386,4 @@ def _truthy(value: str | None) -> bool:
     return value is None or value not in _FALSE_WORDS
 
 
-__all__ = ["EXEC_KINDS", "INFRA", "Invocation", "option_variable", "parse"]
+__all__ = ["EXEC_KINDS", "Invocation", "option_variable", "parse"]

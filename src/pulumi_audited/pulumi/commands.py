@@ -1,12 +1,28 @@
-"""pulumi's command tree at run time, built from the generated grammar on first use.
+"""pulumi's command tree at run time, and a command line read against it as cobra and pflag do.
 
-A command line visits a handful of the tree's few hundred nodes: children and flag tables are
-built only for those. Cobra's rules (github.com/spf13/cobra, command.go): a command's flags are
-its own and the persistent flags of its ancestors; a subcommand is found by name or alias.
+The tree is built from the generated grammar on first use: a command line visits a handful of
+its few hundred nodes, and children and flag tables are built only for those. Cobra's rules
+(github.com/spf13/cobra, command.go): a command's flags are its own and the persistent flags of
+its ancestors; a subcommand is found by name or alias; the first word that is neither a flag
+nor a flag's value names the subcommand, level by level (stripFlags and Find), a flag unknown
+at that level assumed to take the next word, a boolean or value-optional one never. pflag then
+reads the command's flags: `-abc` clusters, `-v3`, `-v=3`, `--flag=value`, `--` ending them; an
+unknown flag is taken for a boolean unless written `--flag=value`.
 """
 
 from pulumi_audited.pulumi.grammar import COMMANDS, DYNAMIC
-from pulumi_audited.pulumi.meaning import LEGACY_COMMANDS
+from pulumi_audited.pulumi.meaning import flag_looks_secret, meaning_of
+
+# Commands that earlier 3.x releases had and v3.259 does not, in grammar.py's format: pulumi
+# versions differ across a team, and what an older release accepted must still be understood
+# (and redacted). From the v3.2xx CLI reference of `pulumi deployment settings`.
+LEGACY_COMMANDS: dict[str, tuple[str, str, str, str]] = {
+    "deployment settings init": ("", "f/force git-auth-file= s/stack=^ y/yes h/help", "", ""),
+    "deployment settings configure": ("", "s/stack=^ h/help", "", ""),
+    "deployment settings pull": ("", "s/stack=^ h/help", "", ""),
+    "deployment settings push": ("", "s/stack=^ y/yes h/help", "", ""),
+    "deployment settings env": ("", "remove secret s/stack=^ y/yes h/help", "", ""),
+}
 
 
 class FlagTable:
@@ -178,3 +194,228 @@ def dynamic_child(command: Command, word: str) -> Command | None:
 
 
 ROOT = Command("", COMMANDS[""], None)
+
+# Flags the Automation API passes that only some commands define; treated as taking a value
+# wherever they appear, so a mistaken placement still parses.
+FALLBACK_VALUE_FLAGS = frozenset({"exec-kind", "exec-agent", "client", "event-log"})
+
+
+def _find_command(argv: list[str]) -> tuple[Command, list[int], int]:
+    """The command cobra would run, the indices of the words naming it, and the index of a
+    word that names no subcommand of a command that only groups others (-1 when none)."""
+    command = ROOT
+    path_indices: list[int] = []
+    while command.children:
+        index = _first_word(argv, command.table(), path_indices)
+        if index < 0:
+            break
+        child = command.children.get(argv[index])
+        if child is None:
+            if command.dynamic:
+                return _dynamic_command(argv, command, path_indices, index), path_indices, -1
+            if meaning_of(command.path).args:
+                break
+            return command, path_indices, index
+        path_indices.append(index)
+        command = child
+    return command, path_indices, -1
+
+
+def _dynamic_command(argv: list[str], command: Command, path_indices: list[int], token: int):
+    """`do <token> <operation>`: the word after the token names the operation, when it is one;
+    the token stays a positional."""
+    index = _first_word(argv, command.table(), [*path_indices, token])
+    if index < 0:
+        return command
+    operation = dynamic_child(command, argv[index])
+    if operation is None:
+        return command
+    path_indices.append(index)
+    return operation
+
+
+def _first_word(argv: list[str], table: FlagTable, skipped: list[int]) -> int:
+    """Index of the first argument that is neither a flag nor a flag's value; -1 if none.
+
+    Mirrors cobra's stripFlags: `--name` without `=` and a lone `-x` take the next argument as
+    their value unless boolean or value-optional; unknown ones are assumed to.
+    """
+    remaining = [index for index in range(len(argv)) if index not in skipped]
+    position = 0
+    while position < len(remaining):
+        arg = argv[remaining[position]]
+        position += 1
+        if arg == "--":
+            return -1
+        if arg.startswith("--"):
+            if "=" not in arg and not table.stands_alone(arg[2:]):
+                position += 1
+        elif arg.startswith("-"):
+            if len(arg) == 2 and arg[1] != "=" and not _short_stands_alone(table, arg[1]):
+                position += 1
+        elif arg:
+            return remaining[position - 1]
+    return -1
+
+
+def _short_stands_alone(table: FlagTable, letter: str) -> bool:
+    name = table.shorts.get(letter)
+    return name is not None and table.stands_alone(name)
+
+
+def _takes_value(table: FlagTable, name: str) -> bool:
+    kind = table.kinds.get(name)
+    return kind == "=" or (kind is None and name in FALLBACK_VALUE_FLAGS)
+
+
+class Flag:
+    """One flag occurrence. `value` is None for a boolean written without `=`."""
+
+    __slots__ = ("at", "index", "is_global", "known", "known_value", "name", "prefix", "value")
+
+    def __init__(
+        self,
+        name: str,
+        value: str | None,
+        index: int,
+        prefix: str,
+        table: FlagTable,
+        known_value: bool,
+        at: int,
+    ):
+        self.name = name
+        self.value = value
+        # The argument naming the flag.
+        self.at = at
+        # The argument holding the value (or the flag itself, for a boolean).
+        self.index = index
+        # What precedes the value inside that argument: "" when the value stands alone.
+        self.prefix = prefix
+        self.is_global = name in table.globals
+        self.known = name in table.kinds
+        # Declared by the command as taking a value (so --stack is the stack, for instance).
+        self.known_value = known_value
+
+
+class CommandLine:
+    """A command line split as pflag reads it for the command cobra finds: its flags in order,
+    and the indices of its positionals."""
+
+    __slots__ = (
+        "argv",
+        "command",
+        "flags",
+        "path_indices",
+        "positional_indices",
+        "schema_flags",
+        "secret_positionals",
+        "table",
+        "unknown_index",
+    )
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+        self.flags: list[Flag] = []
+        self.positional_indices: list[int] = []
+        # Words after an unknown flag named like a secret (`--new-token abc`): parsed as
+        # positionals, as pflag would, but redacted in case the flag takes a value after all.
+        self.secret_positionals: set[int] = set()
+        self.command, self.path_indices, self.unknown_index = _find_command(argv)
+        self.table = self.command.table()
+        # `do <token> <operation>` takes a flag per schema property, unknown here; nearly all
+        # take a value (pkg/cmd/pulumi/do: booleans alone are value-optional).
+        parent = self.command.parent
+        self.schema_flags = parent is not None and parent.dynamic
+
+    def read_flags(self) -> None:
+        argv = self.argv
+        table = self.table
+        skipped = self.path_indices
+        index = 0
+        after_dashes = False
+        while index < len(argv):
+            if index in skipped:
+                index += 1
+                continue
+            arg = argv[index]
+            if after_dashes or len(arg) < 2 or arg[0] != "-":
+                self.positional_indices.append(index)
+            elif arg == "--":
+                after_dashes = True
+            elif arg[1] == "-":
+                index = self._read_long(table, arg, index)
+            else:
+                index = self._read_shorts(table, arg, index)
+            index += 1
+
+    def _read_long(self, table: FlagTable, arg: str, index: int) -> int:
+        """Records `--name[=value]`; returns the index of the last argument it used."""
+        name, equals, value = arg[2:].partition("=")
+        takes_value = _takes_value(table, name) or (self.schema_flags and name not in table.kinds)
+        if equals:
+            known_value = takes_value or table.kinds.get(name) == "?"
+            self._add(table, name, value, index, arg[: len(arg) - len(value)], known_value)
+        elif takes_value:
+            value_index = self._next_index(index)
+            if value_index < len(self.argv):
+                self._add(table, name, self.argv[value_index], value_index, "", True, index)
+                return value_index
+            self._add(table, name, None, index, "", True)
+        else:
+            self._add(table, name, None, index, "", table.kinds.get(name) == "?")
+            if name not in table.kinds and flag_looks_secret(name):
+                self.secret_positionals.add(self._next_index(index))
+        return index
+
+    def _read_shorts(self, table: FlagTable, arg: str, index: int) -> int:
+        """Records a pflag shorthand cluster such as `-yf`, `-v3`, `-v=3` or `-s dev`
+        (pflag's parseSingleShortArg)."""
+        rest = arg[1:]
+        while rest:
+            name = table.shorts.get(rest[0])
+            if name is None:
+                # pflag would stop with "unknown shorthand flag"; read on as a boolean.
+                rest = rest[1:]
+                continue
+            kind = table.kinds.get(name)
+            takes_value = kind == "="
+            prefix = arg[: len(arg) - len(rest) + 1]
+            if len(rest) > 2 and rest[1] == "=":
+                known_value = takes_value or kind == "?"
+                self._add(table, name, rest[2:], index, prefix + "=", known_value)
+                break
+            if not takes_value:
+                self._add(table, name, None, index, "", kind == "?")
+                rest = rest[1:]
+                continue
+            if len(rest) > 1:
+                self._add(table, name, rest[1:], index, prefix, True)
+                break
+            value_index = self._next_index(index)
+            if value_index < len(self.argv):
+                self._add(table, name, self.argv[value_index], value_index, "", True, index)
+                return value_index
+            self._add(table, name, None, index, "", True)
+            break
+        return index
+
+    def _next_index(self, index: int) -> int:
+        index += 1
+        while index in self.path_indices:
+            index += 1
+        return index
+
+    def _add(
+        self,
+        table: FlagTable,
+        name: str,
+        value: str | None,
+        index: int,
+        prefix: str,
+        known_value: bool,
+        at: int | None = None,
+    ) -> None:
+        at = index if at is None else at
+        self.flags.append(Flag(name, value, index, prefix, table, known_value, at))
+
+    # Redaction -----------------------------------------------------------------------------

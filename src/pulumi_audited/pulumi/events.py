@@ -1,11 +1,12 @@
 """Every event id the parser can put in a record, and which of them are Pulumi Cloud's.
 
-Derived from meaning.py's rows and the rules of cli.py `_Parser._classify`; docs/events.md
+Derived from meaning.py's rows and the rules of cli.py's `_Parser._classify`; docs/events.md
 carries the same list for people (tests/test_esc_events.py checks that they agree). Not on the
 shim's path: nothing here is imported when pulumi runs.
 """
 
-from pulumi_audited.pulumi.meaning import MEANINGS, READ, Meaning
+from pulumi_audited.pulumi import READ, Meaning
+from pulumi_audited.pulumi.meaning import MEANINGS
 
 # Pulumi Cloud's audit event catalog ("Audit log events", the environments category:
 # https://www.pulumi.com/docs/administration/reference/audit-log-events/, generated from the

@@ -41,11 +41,8 @@ the end record the last. These notes read an `env` command line (EVENTS is `FIRS
                          status, 3 (pkg/cmd/pulumi/cmd/exit_codes.go ExitAuthenticationError)
 """
 
-INFRA = "infra"  # creates, updates or deletes cloud resources
-STATE = "state"  # changes stack state or a Pulumi Cloud object, not resources
-LOCAL = "local"  # changes files on this machine only
-READ = "read"
-UNKNOWN = "unknown"
+from pulumi_audited.pulumi import INFRA, LOCAL, READ, STATE, UNKNOWN, Meaning
+from pulumi_audited.pulumi.redact import name_looks_secret
 
 _CONFIG_UPDATED = "stack-config-updated"
 _CONFIG_READ = "stack-config-read"
@@ -370,7 +367,7 @@ MEANINGS: dict[str, tuple[str, str | None, str]] = {
     "do delete": (INFRA, None, _DO_CHANGES),
     "do read": (READ, None, "reveals-with=show-secrets"),
     "do list": (READ, None, "reveals-with=show-secrets"),
-    # Commands of earlier 3.x releases that users still run (see LEGACY_COMMANDS).
+    # Commands of earlier 3.x releases that users still run (see commands.LEGACY_COMMANDS).
     "deployment settings init": (STATE, "deployment-settings-updated", ""),
     "deployment settings configure": (STATE, "deployment-settings-updated", ""),
     "deployment settings pull": (LOCAL, None, ""),
@@ -380,17 +377,6 @@ MEANINGS: dict[str, tuple[str, str | None, str]] = {
         "deployment-settings-updated",
         "secret-args=config-set",
     ),
-}
-
-# Commands that earlier 3.x releases had and v3.259 does not, in grammar.py's format: pulumi
-# versions differ across a team, and what an older release accepted must still be understood
-# (and redacted). From the v3.2xx CLI reference of `pulumi deployment settings`.
-LEGACY_COMMANDS: dict[str, tuple[str, str, str, str]] = {
-    "deployment settings init": ("", "f/force git-auth-file= s/stack=^ y/yes h/help", "", ""),
-    "deployment settings configure": ("", "s/stack=^ h/help", "", ""),
-    "deployment settings pull": ("", "s/stack=^ h/help", "", ""),
-    "deployment settings push": ("", "s/stack=^ y/yes h/help", "", ""),
-    "deployment settings env": ("", "remove secret s/stack=^ y/yes h/help", "", ""),
 }
 
 # Flags whose names look secret but whose values are not.
@@ -421,85 +407,10 @@ NOT_SECRET_FLAGS = frozenset(
     }
 )
 
-# Secret regardless of the command, wherever a command defines them.
-GLOBAL_SECRET_FLAGS = "secret:tracing-header=header"
 
-
-class Meaning:
-    """One row of MEANINGS, its notes read."""
-
-    __slots__ = (
-        "arg_event",
-        "args",
-        "effect",
-        "engine",
-        "event",
-        "flag_events",
-        "read_with",
-        "reveals",
-        "reveals_with",
-        "secret_args",
-        "secret_flags",
-        "stack_arg",
-        "tag_event",
-        "then",
-        "unauthorized",
-        "url_arg",
-    )
-
-    def __init__(self, effect: str, event: str | None, notes: str) -> None:
-        self.effect = effect
-        self.event = event
-        self.engine: str | None = None
-        self.read_with: str | None = None
-        self.reveals = False
-        self.reveals_with: str | None = None
-        self.stack_arg: int | None = None
-        self.url_arg: int | None = None
-        self.args = False
-        self.secret_args: str | None = None
-        self.secret_flags: dict[str, str] = {}
-        self.then: str | None = None
-        self.arg_event: str | None = None
-        self.tag_event: str | None = None
-        self.flag_events: dict[str, str] = {}
-        self.unauthorized: str | None = None
-        for note in (notes + " " + GLOBAL_SECRET_FLAGS).split():
-            self._read(note)
-
-    def _read(self, note: str) -> None:
-        name, _, value = note.partition("=")
-        if name.startswith("secret:"):
-            self.secret_flags[name[7:]] = value
-        elif name == "engine":
-            self.engine = value
-        elif name == "read-with":
-            self.read_with = value
-        elif name == "reveals":
-            self.reveals = True
-        elif name == "reveals-with":
-            self.reveals_with = value
-        elif name == "stack-arg":
-            self.stack_arg = int(value)
-        elif name == "url-arg":
-            self.url_arg = int(value)
-        elif name == "args":
-            self.args = True
-        elif name == "secret-args":
-            self.secret_args = value
-        elif name == "then":
-            self.then = value
-        elif name == "arg-event":
-            self.arg_event = value
-        elif name == "tag-event":
-            self.tag_event = value
-        elif name == "flag-event":
-            flag, _, events = value.partition(":")
-            self.flag_events[flag] = events
-        elif name == "unauthorized":
-            self.unauthorized = value
-        else:
-            raise ValueError(f"unknown note {note!r}")
+def flag_looks_secret(name: str) -> bool:
+    """Whether a flag's value is secret by the flag's name alone (`--new-token`)."""
+    return name not in NOT_SECRET_FLAGS and name_looks_secret(name)
 
 
 UNKNOWN_MEANING = Meaning(UNKNOWN, None, "")

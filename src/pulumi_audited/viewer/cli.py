@@ -8,11 +8,9 @@ import click
 
 from pulumi_audited.errors import ShimError
 from pulumi_audited.store import StoreError
+from pulumi_audited.viewer.exit_codes import EXIT_UNREADABLE
 from pulumi_audited.viewer.pager import no_pager_option
 from pulumi_audited.viewer.version import VersionedGroup, version_option
-
-# Exit status when the log cannot be read at all (verify also uses 1 for "damaged").
-EXIT_UNREADABLE = 2
 
 
 def run_viewer(argv: list[str]) -> int:

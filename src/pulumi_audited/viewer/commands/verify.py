@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from pulumi_audited.store.verify import verify
-from pulumi_audited.viewer.cli import EXIT_UNREADABLE
 from pulumi_audited.viewer.context import open_log
+from pulumi_audited.viewer.exit_codes import EXIT_UNREADABLE
 from pulumi_audited.viewer.formats import Terminal, json_line
 from pulumi_audited.viewer.pager import no_pager_option
 from pulumi_audited.viewer.safe_text import escape
