@@ -65,7 +65,7 @@ class Store:
         }
 
 
-# Each kind of remote store (pulumi_audited.store.SCHEMES) and the fixtures (conftest.py) of
+# Each kind of remote store (pulumi_audited.store.schemes.SCHEMES) and the fixtures (conftest.py) of
 # its test server and of a fresh bucket or container on it. The tests that run against every
 # store take their parameters from SCHEMES, so a new row fails them until it has a server here.
 TEST_SERVERS = {

@@ -271,7 +271,7 @@ def _team_log_refusal(location: str, current_origin: str, source: str) -> str | 
     if current_origin != DEFAULT:
         chooser = "the site config" if current_origin == SITE else "your own config"
         return f"the log was chosen by {chooser}, and a team file may only replace the default"
-    from pulumi_audited.store import is_remote
+    from pulumi_audited.store.schemes import is_remote
 
     if is_remote(location):
         return None

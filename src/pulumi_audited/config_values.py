@@ -111,7 +111,8 @@ def _check_log(value: str, base_dir: str) -> str:
     file:// URL is made absolute; any other scheme is refused."""
     if "://" not in value:  # a plain path, the common case: no need for the location rules
         return _resolve_path(value, base_dir)
-    from pulumi_audited.store import is_remote, location
+    from pulumi_audited.store import location
+    from pulumi_audited.store.schemes import is_remote
 
     if is_remote(value):
         location.parse_remote(value)

@@ -1,4 +1,5 @@
-"""The shim's own exit codes and the one error type that carries them to the user."""
+"""The errors a user is shown: the shim's own exit codes and the error that carries them,
+and the store's error."""
 
 # Every other exit status is pulumi's own; these three are the shim's (like env(1) and sudo).
 EXIT_SHIM_ERROR = 125
@@ -14,6 +15,11 @@ class ShimError(Exception):
     def __init__(self, message: str, exit_code: int = EXIT_SHIM_ERROR) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class StoreError(Exception):
+    """A record could not be written or read: a message for the user, never a record's
+    content. Raised by every store (pulumi_audited.store)."""
 
 
 def warn(message: str) -> None:

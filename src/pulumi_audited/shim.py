@@ -282,7 +282,7 @@ class _Recorder:
     def _failed(self, error: Exception, *, note: str | None) -> None:
         """Remember the failure; print it with `note` appended unless `note` is None or the
         same failure was already printed."""
-        from pulumi_audited.store import StoreError
+        from pulumi_audited.errors import StoreError
 
         if isinstance(error, StoreError):
             failure = f"the audit record could not be written: {error}"

@@ -171,9 +171,9 @@ def _log_partitions(environ) -> list:
     """The local log's day files, oldest first; none for a log that cannot be read, a remote
     one, or a broken config (a TAB press must not fail, nor wait for the network)."""
     from pulumi_audited.config import default_log_folder, load_settings
-    from pulumi_audited.errors import ShimError
-    from pulumi_audited.store import StoreError, local_folder
+    from pulumi_audited.errors import ShimError, StoreError
     from pulumi_audited.store.local_read import LocalReader
+    from pulumi_audited.store.schemes import local_folder
 
     try:
         settings = load_settings(os.getcwd(), environ)

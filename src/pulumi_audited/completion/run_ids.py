@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from click.shell_completion import CompletionItem
 
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import StoreError
 from pulumi_audited.store.chain import parse_record_line
 from pulumi_audited.viewer.safe_text import escape
 from pulumi_audited.viewer.short_ids import RUN_ID_IN_LINE, all_short

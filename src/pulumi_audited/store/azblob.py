@@ -32,7 +32,7 @@ from azure.core.exceptions import (
 from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import ContainerClient, ContentSettings, LinearRetry
 
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import StoreError
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.objects import ObjectInfo, RemoteLocation
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts

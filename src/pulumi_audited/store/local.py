@@ -25,7 +25,7 @@ import os
 import time
 
 from pulumi_audited import fastjson
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import StoreError
 from pulumi_audited.store.chain import line_hash, parse_record_line
 from pulumi_audited.store.log_folder import LogFolder, open_regular
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import StoreError
 from pulumi_audited.store.base import Chain, Chains, Partition
 from pulumi_audited.store.chain import split_lines
 from pulumi_audited.store.local import SUFFIX, list_day_files

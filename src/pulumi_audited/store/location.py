@@ -10,9 +10,9 @@ Messages never repeat a parameter's value, nor the query string: a value may be 
 pasted by mistake.
 """
 
-from pulumi_audited.store import SCHEMES, kinds_of_location
+from pulumi_audited.store.schemes import SCHEMES, kinds_of_location
 
-# What a bucket's or container's name may hold, by the rules store.SCHEMES names.
+# What a bucket's or container's name may hold, by the rules store.schemes.SCHEMES names.
 _CONTAINER_CHARS = {
     "s3": frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"),
     "azure": frozenset("abcdefghijklmnopqrstuvwxyz0123456789-"),
@@ -87,7 +87,7 @@ def check_local_scheme(location: str) -> None:
 
 
 def parse_remote(location: str) -> Parsed:
-    """The parts of a remote location, checked against its row of store.SCHEMES;
+    """The parts of a remote location, checked against its row of store.schemes.SCHEMES;
     LocationError otherwise."""
     scheme = scheme_of(location)
     if scheme is None or scheme not in SCHEMES:
@@ -166,7 +166,7 @@ def _parse_query(scheme: str, query: str, shown: str) -> dict[str, str]:
 
 
 def _valid_value(check: str, value: str) -> bool:
-    """Whether `value` passes the check a row of store.SCHEMES names for its parameter."""
+    """Whether `value` passes the check a row of store.schemes.SCHEMES names for its parameter."""
     return bool(value) and _printable(value) and CHECKS[check](value)
 
 
@@ -202,7 +202,7 @@ def _valid_endpoint(value: str, *, bare_host_allowed: bool) -> bool:
     return bool(host.strip("[]")) and (not port or (port.isdigit() and int(port) < 65536))
 
 
-# The checks a parameter of store.SCHEMES may name.
+# The checks a parameter of store.schemes.SCHEMES may name.
 CHECKS = {
     "region": _valid_region,
     "profile": _valid_profile,
@@ -239,7 +239,7 @@ def _shown_name(name: str) -> str:
 
 def public_location(location: str) -> str:
     """A remote location as it may be shown and stored (the spool's `location` file, what
-    sync, doctor and the shim's warning print): the parameters of store.SCHEMES with their
+    sync, doctor and the shim's warning print): the parameters of store.schemes.SCHEMES with their
     values, an endpoint without user, password, query or fragment, any other parameter
     without its value (`name=***`, or `***` when the name does not look like one). Ships
     exactly as `location` does wherever `location` can be used; spools written by older

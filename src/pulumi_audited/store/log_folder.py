@@ -15,7 +15,7 @@ import errno
 import os
 import stat
 
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import StoreError
 
 PRIVATE_MODE = 0o600
 SHARED_MODE = 0o660

@@ -79,7 +79,7 @@ def check_create_only(objects: ObjectStore, location: str) -> ProbeResult:
 
 
 def _delete(objects: ObjectStore, key: str) -> bool:
-    from pulumi_audited.store import StoreError
+    from pulumi_audited.errors import StoreError
 
     try:
         return bool(objects.delete(key))

@@ -20,9 +20,10 @@ import time
 from dataclasses import dataclass
 
 from pulumi_audited import fastjson
-from pulumi_audited.store import SCHEMES, StoreError, is_remote
+from pulumi_audited.errors import StoreError
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.remote import open_objects, parse_location
+from pulumi_audited.store.schemes import SCHEMES, is_remote
 from pulumi_audited.store.shipper import ShipResult, ship_pending
 from pulumi_audited.store.spool import MOVED, Spool
 

@@ -1,12 +1,13 @@
-"""Opening a remote log location (a row of store.SCHEMES) as its ObjectStore."""
+"""Opening a remote log location (a row of store.schemes.SCHEMES) as its ObjectStore."""
 
 from __future__ import annotations
 
 import importlib
 
-from pulumi_audited.store import SCHEMES, StoreError
+from pulumi_audited.errors import StoreError
 from pulumi_audited.store.location import LocationError, parse_remote
 from pulumi_audited.store.objects import ObjectStore, RemoteLocation
+from pulumi_audited.store.schemes import SCHEMES
 
 
 def parse_location(location: str) -> RemoteLocation:

@@ -28,7 +28,7 @@ import botocore.awsrequest
 import botocore.exceptions
 import botocore.session
 
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import StoreError
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.objects import ObjectInfo, RemoteLocation
 from pulumi_audited.store.retry import Attempts

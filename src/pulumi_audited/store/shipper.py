@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from pulumi_audited import fastjson
-from pulumi_audited.store import StoreError, layout
+from pulumi_audited.errors import StoreError
+from pulumi_audited.store import layout
 from pulumi_audited.store.objects import ObjectStore
 from pulumi_audited.store.remote import open_objects, parse_location
 from pulumi_audited.store.spool import (

@@ -23,7 +23,7 @@ import os
 import time
 
 from pulumi_audited import fastjson, paths
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import StoreError
 from pulumi_audited.store.chain import line_hash
 from pulumi_audited.store.local import ExclusiveLock, fsync_folder
 from pulumi_audited.store.location import public_location

@@ -6,8 +6,7 @@ import sys
 
 import click
 
-from pulumi_audited.errors import ShimError
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import ShimError, StoreError
 from pulumi_audited.viewer.exit_codes import EXIT_UNREADABLE
 from pulumi_audited.viewer.pager import no_pager_option
 from pulumi_audited.viewer.version import VersionedGroup, version_option

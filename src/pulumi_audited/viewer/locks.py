@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 from filelock import Timeout, UnixFileLock
 
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import StoreError
 from pulumi_audited.store.local import locked_message
 from pulumi_audited.store.log_folder import PRIVATE_MODE, open_regular
 from pulumi_audited.store.spool import SHIP_LOCK, Spool, existing_spools

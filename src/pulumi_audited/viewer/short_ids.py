@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 
 from pulumi_audited import paths, timestamps
-from pulumi_audited.store import StoreError
+from pulumi_audited.errors import StoreError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -75,7 +75,7 @@ def _pulumi(current: Settings, entry: dict) -> None:
 
 
 def _remote_summary(location: str) -> dict:
-    from pulumi_audited.store import StoreError
+    from pulumi_audited.errors import StoreError
     from pulumi_audited.store.remote_read import RemoteReader
 
     summary: dict = {"location": location, "remote": True}
@@ -90,7 +90,7 @@ def _remote_summary(location: str) -> dict:
 
 
 def _log_summary(folder: str) -> dict:
-    from pulumi_audited.store import is_remote
+    from pulumi_audited.store.schemes import is_remote
 
     if is_remote(folder):
         return _remote_summary(folder)

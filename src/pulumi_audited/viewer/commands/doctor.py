@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass
 
 import click
 
-from pulumi_audited.store import StoreError, is_remote
+from pulumi_audited.errors import StoreError
+from pulumi_audited.store.schemes import is_remote
 from pulumi_audited.viewer.context import log_location, settings, store_timeout_option
 from pulumi_audited.viewer.formats import json_line
 from pulumi_audited.viewer.safe_text import escape

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import click
 
-from pulumi_audited.errors import ShimError
-from pulumi_audited.store import StoreError, is_remote
+from pulumi_audited.errors import ShimError, StoreError
+from pulumi_audited.store.schemes import is_remote
 from pulumi_audited.viewer.context import settings, store_timeout_option
 from pulumi_audited.viewer.formats import json_line
 from pulumi_audited.viewer.safe_text import escape
