@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 from conftest import SHIM, runs_by_id
+from pulumi_files import cloud_login, select_stack
 
 from pulumi_audited.record import END_KEYS, START_KEYS
 
@@ -79,6 +80,8 @@ def test_expect_no_changes_outcome(sandbox):
 
 def test_stack_comes_from_the_workspace_file_written_by_stack_select(sandbox):
     assert sandbox.run("stack", "select", "prod").returncode == 0
+    # What pulumi's `stack select prod` leaves behind (the stand-in keeps no state).
+    select_stack(sandbox.pulumi_dir, sandbox.webapp, sandbox.backend, "organization/webapp/prod")
     assert sandbox.run("preview").returncode == 0
     select, preview = [r for r in sandbox.records() if r["phase"] == "start"]
     assert select["stack"] == "organization/webapp/prod"
@@ -118,18 +121,8 @@ def test_backend_credentials_are_stripped(sandbox):
 
 
 def test_pulumi_cloud_user_comes_from_credentials(sandbox):
-    pulumi_home = sandbox.home / ".pulumi"
-    pulumi_home.mkdir(exist_ok=True)
     token = "pul-" + "a" * 40
-    (pulumi_home / "credentials.json").write_text(
-        json.dumps(
-            {
-                "current": "https://api.pulumi.com",
-                "accessTokens": {"https://api.pulumi.com": token},
-                "accounts": {"https://api.pulumi.com": {"accessToken": token, "username": "alice"}},
-            }
-        )
-    )
+    cloud_login(sandbox.pulumi_dir, "https://api.pulumi.com", token, "alice")
     sandbox.run("preview", "-s", "dev", env={"PULUMI_BACKEND_URL": ""})
     start = _only_run(sandbox)["start"]
     assert start["backend"] == "https://api.pulumi.com"
