@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 from conftest import SHIM, runs_by_id
-from pulumi_files import cloud_login, select_stack
+from pulumi_files import cloud_login, select_stack, write_credentials, write_project
 
 from pulumi_audited.record import END_KEYS, START_KEYS
 
@@ -103,8 +103,7 @@ def test_stack_environment_variables(sandbox, env, expected):
 
 def test_cwd_flag_changes_the_project(sandbox):
     other = sandbox.root / "other"
-    other.mkdir()
-    (other / "Pulumi.yaml").write_text("name: billing\nruntime: go\n")
+    write_project(other, "billing", runtime="go")
     sandbox.run("-C", str(other), "preview", "-s", "dev")
     start = _only_run(sandbox)["start"]
     assert start["project"] == "billing"
@@ -128,6 +127,28 @@ def test_pulumi_cloud_user_comes_from_credentials(sandbox):
     assert start["backend"] == "https://api.pulumi.com"
     assert start["user"] == "alice"
     assert token.encode() not in sandbox.raw_log()
+
+
+def test_backend_and_its_selected_stack_in_pulumis_order(sandbox):
+    """PULUMI_BACKEND_URL, else the project's backend.url, else credentials' `current`; the
+    stack is the one the workspace file selects for that backend (files as pulumi writes them)."""
+    project_url = f"file://{sandbox.root / 'project-state'}"
+    creds_url = f"file://{sandbox.root / 'creds-state'}"
+    write_credentials(sandbox.pulumi_dir, current=creds_url)
+    for url, name in ((project_url, "from-project"), (creds_url, "from-creds")):
+        select_stack(sandbox.pulumi_dir, sandbox.webapp, url, f"organization/webapp/{name}")
+    unset = {"PULUMI_BACKEND_URL": ""}
+    write_project(sandbox.project, "webapp", backend_url=project_url)
+    sandbox.run("preview")
+    sandbox.run("preview", env=unset)
+    write_project(sandbox.project, "webapp")
+    sandbox.run("preview", env=unset)
+    starts = [r for r in sandbox.records() if r["phase"] == "start"]
+    assert [(s["project"], s["backend"], s["stack"]) for s in starts] == [
+        ("webapp", sandbox.backend, "organization/webapp/dev"),
+        ("webapp", project_url, "organization/webapp/from-project"),
+        ("webapp", creds_url, "organization/webapp/from-creds"),
+    ]
 
 
 SECRET = "Sup3rS3cretValue"
