@@ -244,6 +244,27 @@ def test_cwd_flag_and_option_env(world: World, how: str) -> None:
     assert not (elsewhere / "plan.json").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--stack", "flag"], {}),
+        (["--stack=flag"], {}),
+        (["-s", "flag"], {}),
+        (["-sflag"], {}),
+        ([], {"PULUMI_OPTION_STACK": "flag"}),
+        (["-s", "flag"], {"PULUMI_OPTION_STACK": "option"}),
+        (["--stack", "organization/proj/flag"], {}),
+    ],
+)
+def test_the_stack_on_the_command_line_is_shown(
+    world: World, args: list[str], env: dict[str, str]
+) -> None:
+    """Only for display: the stand-in resolves no stack (no workspace, no PULUMI_STACK)."""
+    result = world.run("preview", *args, env=world.with_env(**env))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"Previewing update (flag):\n")
+
+
 def test_prepared_answers_are_printed_byte_for_byte(world: World) -> None:
     answers = world.root / "answers"
     answers.mkdir()
