@@ -128,7 +128,8 @@ STEPS = list(EXPECTED_RUNS)
 
 # What the SDK reads back of pulumi's state, as pulumi prints it (the stand-in keeps none).
 # Shapes: pkg/cmd/pulumi/stack/stack_list.go `stackSummaryJSON`, stack_history.go
-# `updateInfoJSON` (times as cmd.FormatTime prints them), apitype.UntypedDeployment.
+# `updateInfoJSON` (times as pkg/cmd/pulumi/cmd/time.go `FormatTime` prints them),
+# sdk/go/common/apitype/core.go `UntypedDeployment`.
 HISTORY_KINDS = {"up": "update", "refresh": "refresh", "destroy": "destroy"}
 
 
