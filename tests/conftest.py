@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pulumi_files import select_stack, write_project
 
 TESTS = Path(__file__).resolve().parent
 STANDIN = TESTS / "standin" / "pulumi"
@@ -53,13 +54,14 @@ class Sandbox:
         self.log_dir = root / "audit-log"
         self.standin_log = root / "standin.jsonl"
         self.state = root / "state"
+        self.pulumi_dir = self.home / ".pulumi"
+        self.backend = f"file://{self.state}"
         for folder in (self.home, self.project, self.state):
             folder.mkdir(parents=True)
-        (self.project / "Pulumi.yaml").write_text("name: webapp\nruntime: python\n")
+        self.webapp = write_project(self.project, "webapp")
+        # A developer's checkout has a stack selected, as `pulumi stack select dev` leaves it.
+        select_stack(self.pulumi_dir, self.webapp, self.backend, "organization/webapp/dev")
         self.env = self._environment()
-        # A developer's checkout has a stack selected; pulumi itself writes that down.
-        assert self.run_direct("stack", "select", "dev").returncode == 0
-        self.standin_log.unlink()
 
     def _environment(self) -> dict[str, str]:
         keep = ("LANG", "LC_ALL", "TERM", "TZ")
@@ -73,8 +75,8 @@ class Sandbox:
             XDG_CONFIG_DIRS=str(self.root / "xdg-site"),
             XDG_DATA_HOME=str(self.root / "xdg-data"),
             XDG_CACHE_HOME=str(self.root / "xdg-cache"),
-            PULUMI_HOME=str(self.home / ".pulumi"),
-            PULUMI_BACKEND_URL=f"file://{self.state}",
+            PULUMI_HOME=str(self.pulumi_dir),
+            PULUMI_BACKEND_URL=self.backend,
             PULUMI_AUDITED_LOG=str(self.log_dir),
             PULUMI_AUDITED_PULUMI=str(STANDIN),
             FAKE_PULUMI_LOG=str(self.standin_log),

@@ -35,14 +35,22 @@ P is a port, CANARY the secret):
 
 `--non-interactive` comes first, except where the SDK put it on the line itself (config set).
 Up, refresh and destroy pass `--event-log` only because these tests give them an on_event.
+
+The stand-in keeps no state: what the SDK reads back of pulumi's state (the stack list, the
+outputs, the export, the last update in the history) is prepared below in the shapes pulumi
+prints, and the stand-in prints it (FAKE_PULUMI_ANSWERS). The engine events the SDK reads
+through `--event-log` are the stand-in's own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import pwd
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -117,6 +125,44 @@ EXPECTED_ARGV["set_config"] = [
     ["config", "set", "token", "--secret", "--stack", "dev", "--non-interactive", "--", "CANARY"]
 ]
 STEPS = list(EXPECTED_RUNS)
+
+# What the SDK reads back of pulumi's state, as pulumi prints it (the stand-in keeps none).
+# Shapes: pkg/cmd/pulumi/stack/stack_list.go `stackSummaryJSON`, stack_history.go
+# `updateInfoJSON` (times as pkg/cmd/pulumi/cmd/time.go `FormatTime` prints them),
+# sdk/go/common/apitype/core.go `UntypedDeployment`.
+HISTORY_KINDS = {"up": "update", "refresh": "refresh", "destroy": "destroy"}
+
+
+def _history(kind: str) -> list[dict]:
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    return [
+        {
+            "version": 1,
+            "kind": kind,
+            "startTime": now,
+            "message": "",
+            "environment": {"exec.kind": LOCAL, "pulumi.version": "v3.259.0"},
+            "config": {
+                "webapp:region": {"value": "eu-west-1", "secret": False},
+                "webapp:token": {"value": CANARY, "secret": True},
+            },
+            "result": "succeeded",
+            "endTime": now,
+            "resourceChanges": {"same": 1},
+        }
+    ]
+
+
+def _prepare_answers(folder: Path, step: str) -> None:
+    folder.mkdir(exist_ok=True)
+    answers = {
+        "stack-list": [{"name": "dev", "current": True}],
+        "stack-output": {},
+        "stack-export": {"version": 3, "deployment": {"manifest": {}, "resources": []}},
+        "stack-history": _history(HISTORY_KINDS.get(step, "update")),
+    }
+    for name, answer in answers.items():
+        (folder / name).write_text(json.dumps(answer, indent=4) + "\n")
 
 
 @dataclass
@@ -193,7 +239,7 @@ def _recording(command: Any, stderr: list[str]) -> None:
     command.run = run
 
 
-def _drive(sandbox: Sandbox) -> tuple[dict[str, Step], list[str], str | None]:
+def _drive(sandbox: Sandbox, answers: Path) -> tuple[dict[str, Step], list[str], str | None]:
     steps = {name: Step(name) for name in STEPS}
     stderr: list[str] = []
     seen_runs: set[str] = set()
@@ -238,6 +284,7 @@ def _drive(sandbox: Sandbox) -> tuple[dict[str, Step], list[str], str | None]:
         if "stack" not in state and name != "create_or_select_stack":
             step.error = RuntimeError("no stack: create_or_select_stack failed")
             continue
+        _prepare_answers(answers, name)
         try:
             step.result = call(step)
         except Exception as error:
@@ -252,13 +299,15 @@ def _drive(sandbox: Sandbox) -> tuple[dict[str, Step], list[str], str | None]:
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     """Every SDK call once, in order, against one sandbox; the tests below read the results."""
     sandbox = Sandbox(tmp_path_factory.mktemp("automation"))
+    answers = sandbox.root / "answers"
+    sandbox.env["FAKE_PULUMI_ANSWERS"] = str(answers)
     client_bin = client_bin_with_shim(sandbox.root)
     with pytest.MonkeyPatch.context() as patch:
         for key in list(os.environ):
             patch.delenv(key)
         for key, value in client_environment(sandbox, client_bin).items():
             patch.setenv(key, value)
-        steps, stderr, version = _drive(sandbox)
+        steps, stderr, version = _drive(sandbox, answers)
     yield Scenario(sandbox, client_bin, steps, stderr, version)
 
 
@@ -391,10 +440,10 @@ def test_pulumi_version_passes_through_byte_for_byte(scenario: Scenario) -> None
 
 def test_the_sdk_gets_pulumis_answers(scenario: Scenario) -> None:
     steps = scenario.steps
-    assert steps["who_am_i"].result.user
+    assert steps["who_am_i"].result.user == pwd.getpwuid(os.getuid()).pw_name
     assert [s.name for s in steps["list_stacks"].result] == ["dev"]
     assert steps["preview"].result.change_summary == {"same": 1}
-    for name, kind in (("up", "update"), ("refresh", "refresh"), ("destroy", "destroy")):
+    for name, kind in HISTORY_KINDS.items():
         summary = steps[name].result.summary
         assert (summary.kind, summary.result) == (kind, "succeeded"), name
         assert summary.environment["exec.kind"] == LOCAL

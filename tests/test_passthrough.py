@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 
@@ -118,10 +119,11 @@ def test_the_shim_never_writes_to_stdout(sandbox):
 
 
 def test_stdin_is_passed_through(sandbox):
-    result = sandbox.run(
-        "config", "set", "dbPassword", "--secret", input=b"hunter2-from-stdin\n", stdin=None
-    )
+    secret = b"hunter2-from-stdin\n"
+    result = sandbox.run("config", "set", "dbPassword", "--secret", input=secret, stdin=None)
     assert result.returncode == 0, result.stderr
+    (read,) = sandbox.standin_events("stdin")
+    assert (read["bytes"], read["sha256"]) == (len(secret), hashlib.sha256(secret).hexdigest())
     assert b"hunter2-from-stdin" not in sandbox.raw_log()
 
 

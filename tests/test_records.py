@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 from conftest import SHIM, runs_by_id
+from pulumi_files import cloud_login, select_stack, write_credentials, write_project
 
 from pulumi_audited.record import END_KEYS, START_KEYS
 
@@ -79,6 +80,8 @@ def test_expect_no_changes_outcome(sandbox):
 
 def test_stack_comes_from_the_workspace_file_written_by_stack_select(sandbox):
     assert sandbox.run("stack", "select", "prod").returncode == 0
+    # What pulumi's `stack select prod` leaves behind (the stand-in keeps no state).
+    select_stack(sandbox.pulumi_dir, sandbox.webapp, sandbox.backend, "organization/webapp/prod")
     assert sandbox.run("preview").returncode == 0
     select, preview = [r for r in sandbox.records() if r["phase"] == "start"]
     assert select["stack"] == "organization/webapp/prod"
@@ -100,8 +103,7 @@ def test_stack_environment_variables(sandbox, env, expected):
 
 def test_cwd_flag_changes_the_project(sandbox):
     other = sandbox.root / "other"
-    other.mkdir()
-    (other / "Pulumi.yaml").write_text("name: billing\nruntime: go\n")
+    write_project(other, "billing", runtime="go")
     sandbox.run("-C", str(other), "preview", "-s", "dev")
     start = _only_run(sandbox)["start"]
     assert start["project"] == "billing"
@@ -118,23 +120,35 @@ def test_backend_credentials_are_stripped(sandbox):
 
 
 def test_pulumi_cloud_user_comes_from_credentials(sandbox):
-    pulumi_home = sandbox.home / ".pulumi"
-    pulumi_home.mkdir(exist_ok=True)
     token = "pul-" + "a" * 40
-    (pulumi_home / "credentials.json").write_text(
-        json.dumps(
-            {
-                "current": "https://api.pulumi.com",
-                "accessTokens": {"https://api.pulumi.com": token},
-                "accounts": {"https://api.pulumi.com": {"accessToken": token, "username": "alice"}},
-            }
-        )
-    )
+    cloud_login(sandbox.pulumi_dir, "https://api.pulumi.com", token, "alice")
     sandbox.run("preview", "-s", "dev", env={"PULUMI_BACKEND_URL": ""})
     start = _only_run(sandbox)["start"]
     assert start["backend"] == "https://api.pulumi.com"
     assert start["user"] == "alice"
     assert token.encode() not in sandbox.raw_log()
+
+
+def test_backend_and_its_selected_stack_in_pulumis_order(sandbox):
+    """PULUMI_BACKEND_URL, else the project's backend.url, else credentials' `current`; the
+    stack is the one the workspace file selects for that backend (files as pulumi writes them)."""
+    project_url = f"file://{sandbox.root / 'project-state'}"
+    creds_url = f"file://{sandbox.root / 'creds-state'}"
+    write_credentials(sandbox.pulumi_dir, current=creds_url)
+    for url, name in ((project_url, "from-project"), (creds_url, "from-creds")):
+        select_stack(sandbox.pulumi_dir, sandbox.webapp, url, f"organization/webapp/{name}")
+    unset = {"PULUMI_BACKEND_URL": ""}
+    write_project(sandbox.project, "webapp", backend_url=project_url)
+    sandbox.run("preview")
+    sandbox.run("preview", env=unset)
+    write_project(sandbox.project, "webapp")
+    sandbox.run("preview", env=unset)
+    starts = [r for r in sandbox.records() if r["phase"] == "start"]
+    assert [(s["project"], s["backend"], s["stack"]) for s in starts] == [
+        ("webapp", sandbox.backend, "organization/webapp/dev"),
+        ("webapp", project_url, "organization/webapp/from-project"),
+        ("webapp", creds_url, "organization/webapp/from-creds"),
+    ]
 
 
 SECRET = "Sup3rS3cretValue"

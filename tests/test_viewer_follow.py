@@ -16,7 +16,7 @@ def _workload(n: int) -> tuple[list[str], dict[str, str]]:
         return ["up", "--yes", "-s", "prod"], {"FAKE_PULUMI_DURATION": "5"}
     return [
         (["preview", "-s", "dev"], {}),
-        (["up", "--yes", "-s", "staging"], {"FAKE_PULUMI_STACKS": "dev,prod"}),
+        (["up", "--yes", "-s", "staging"], {"FAKE_PULUMI_EXIT": "6"}),
         (["up", "--yes", "-s", "prod"], {}),
         (["stack", "ls"], {}),
     ][n % 4]

@@ -15,9 +15,9 @@ from pulumi_audited.store.local import LocalLog
 
 @pytest.fixture
 def three_runs(sandbox):
-    """dev succeeded, staging failed (no such stack), prod up succeeded: oldest first."""
+    """dev succeeded, staging failed (exit 6, stack not found), prod up succeeded: oldest first."""
     sandbox.run("preview", "-s", "dev")
-    sandbox.run("up", "--yes", "-s", "staging", env={"FAKE_PULUMI_STACKS": "dev,prod"})
+    sandbox.run("up", "--yes", "-s", "staging", env={"FAKE_PULUMI_EXIT": "6"})
     sandbox.run("up", "--yes", "-s", "prod")
     return sandbox
 
