@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pulumi_files import Project, workspace_file
 
 from pulumi_audited import yamlcache
 from pulumi_audited.capture import backend, git_config, network
@@ -73,11 +74,14 @@ def make_project(folder: Path, name: str = "proj", extra: str = "") -> Path:
 
 
 def workspace_path(home: Path, project_name: str, project_file: Path) -> Path:
-    digest = hashlib.sha1(str(project_file).encode()).hexdigest()
-    return home / ".pulumi" / "workspaces" / f"{project_name}-{digest}-workspace.json"
+    """The workspace file of `$HOME/.pulumi` (pulumi_files.py names it as pulumi does); the
+    tests here write any content into it, malformed too."""
+    return workspace_file(home / ".pulumi", Project(project_name, project_file))
 
 
-def write_credentials(folder: Path, document: object) -> Path:
+def write_credentials_document(folder: Path, document: object) -> Path:
+    """`credentials.json` holding any document (pulumi_files.write_credentials writes only
+    well-formed ones)."""
     return write(folder / "credentials.json", json.dumps(document))
 
 
@@ -264,7 +268,7 @@ def test_backend_order(root: Path, home: Path, environ: dict[str, str]) -> None:
     assert capture(environ)["backend"] == "https://api.pulumi.com"
     environ["PULUMI_API"] = "https://pulumi.example.com"
     assert capture(environ)["backend"] == "https://pulumi.example.com"
-    write_credentials(home / ".pulumi", {"current": "s3://from-credentials"})
+    write_credentials_document(home / ".pulumi", {"current": "s3://from-credentials"})
     assert capture(environ)["backend"] == "s3://from-credentials"
     make_project(root, extra="backend:\n  url: gs://from-project\n")
     assert capture(environ)["backend"] == "gs://from-project"
@@ -294,8 +298,8 @@ def test_pulumi_home_defaults_to_the_account_home_not_dollar_home(environ: dict)
 
 
 def test_pulumi_home_and_credentials_path(root: Path, home: Path, environ: dict) -> None:
-    write_credentials(root / "pulumi-home", {"current": "s3://via-pulumi-home"})
-    write_credentials(root / "creds-folder", {"current": "s3://via-credentials-path"})
+    write_credentials_document(root / "pulumi-home", {"current": "s3://via-pulumi-home"})
+    write_credentials_document(root / "creds-folder", {"current": "s3://via-credentials-path"})
     environ["PULUMI_HOME"] = str(root / "pulumi-home")
     assert capture(environ)["backend"] == "s3://via-pulumi-home"
     environ["PULUMI_CREDENTIALS_PATH"] = str(root / "creds-folder")
@@ -343,7 +347,7 @@ def test_credentials_that_are_a_folder_or_missing(root: Path, home: Path, enviro
 
 
 def cloud_credentials(home: Path, url: str = "https://api.pulumi.com") -> None:
-    write_credentials(
+    write_credentials_document(
         home / ".pulumi",
         {
             "current": url,
