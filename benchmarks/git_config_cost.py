@@ -158,7 +158,7 @@ def main() -> None:
 def cold_import_ms(env: dict[str, str]) -> float:
     """The median time to load git_config in a fresh interpreter."""
     code = (
-        "import time, pulumi_audited.capture.os_account, pulumi_audited.capture.small_files\n"
+        "import time, pulumi_audited.capture\n"
         "t = time.perf_counter()\n"
         "import pulumi_audited.capture.git_config\n"
         "print((time.perf_counter() - t) * 1000)\n"

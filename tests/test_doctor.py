@@ -13,7 +13,7 @@ from remote_stores import Store, fresh_store
 from servers import free_port
 from test_store_and_forward import pending_files, shim_lines
 
-from pulumi_audited.store import SCHEMES
+from pulumi_audited.store.schemes import SCHEMES
 
 
 @pytest.fixture(params=list(SCHEMES))

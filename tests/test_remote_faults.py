@@ -25,8 +25,8 @@ from test_store_and_forward import (
     wait_until_drained,
 )
 
-from pulumi_audited.store import SCHEMES
 from pulumi_audited.store.remote import open_objects
+from pulumi_audited.store.schemes import SCHEMES
 
 
 # Every kind of "not now" an S3 endpoint (or the load balancer in front of it) answers, one

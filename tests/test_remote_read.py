@@ -12,9 +12,10 @@ import pytest
 from remote_logs import WRITERS, chained_lines, synthetic_records, upload
 from remote_stores import fresh_store
 
-from pulumi_audited.store import SCHEMES, StoreError, layout
+from pulumi_audited.store import StoreError, layout
 from pulumi_audited.store.objects import ObjectInfo
 from pulumi_audited.store.remote_read import RemoteReader
+from pulumi_audited.store.schemes import SCHEMES
 from pulumi_audited.store.verify import verify
 
 END_NS = int(dt.datetime(2026, 11, 20, 18, tzinfo=dt.timezone.utc).timestamp() * 1e9)

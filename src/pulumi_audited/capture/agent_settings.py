@@ -7,8 +7,7 @@ pulumi's `sdk/go/common/util/agentdetect/agentdetect.go` DetectModel: claude and
 
 import os
 
-from pulumi_audited.capture import trim
-from pulumi_audited.capture.small_files import read_small_file
+from pulumi_audited.capture import read_small_file, trim
 from pulumi_audited.fastjson import scanner
 
 TYPE_CHECKING = False

@@ -6,12 +6,10 @@ parse it means "unknown".
 """
 
 import os
-import pwd
 import stat
 
+from pulumi_audited.capture import account_home, home_directory, read_json_file, read_small_file
 from pulumi_audited.capture.agent import detect_name
-from pulumi_audited.capture.os_account import home_directory
-from pulumi_audited.capture.small_files import read_json_file, read_small_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,11 +41,7 @@ def default_pulumi_home(environ: "Mapping[str, str]") -> str:
     home = environ.get("PULUMI_HOME")
     if home:
         return home
-    try:
-        account_home = pwd.getpwuid(os.getuid()).pw_dir
-    except KeyError:
-        account_home = ""
-    return os.path.join(account_home or home_directory(environ), ".pulumi")
+    return os.path.join(account_home() or home_directory(environ), ".pulumi")
 
 
 def agent_fallback_enabled(environ: "Mapping[str, str]") -> bool:

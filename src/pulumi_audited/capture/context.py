@@ -1,23 +1,22 @@
-"""The context of one pulumi run, resolved as pulumi would, without running it or the network."""
+"""The context of one pulumi run, resolved as pulumi would, without running it or the network.
+
+Each fact is read by its own module (git_repo, git_config, ci, agent, backend, project, stack,
+network; the OS account by the package itself); this one assembles the start record's context.
+"""
 
 import os
 
-from pulumi_audited.capture import (
-    agent,
-    backend,
-    git_repo,
-    identity,
-    network,
-    os_account,
-    project,
-    stack,
-)
+from pulumi_audited.capture import agent, backend, git_repo, network, os_user_name, project, stack
+from pulumi_audited.capture.agent import parent_commands
+from pulumi_audited.capture.ci import detect_ci
+from pulumi_audited.capture.git_config import git_author_email
 from pulumi_audited.pulumi.redact import strip_url_credentials
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from pulumi_audited.capture.git_repo import GitRepository
     from pulumi_audited.pulumi.cli import Invocation
 
 
@@ -57,14 +56,14 @@ def capture_context(invocation: "Invocation", environ: "Mapping[str, str]") -> d
         backend_url=backend_url,
     )
 
-    os_user = os_account.os_user_name(environ)
+    os_user = os_user_name(environ)
     # git discovers repositories from the physical path, whatever $PWD says.
     git_start = _physical_path(project_file.directory if project_file else cwd)
     repository = git_repo.find_git_repository(git_start)
     head, branch = git_repo.read_head(repository) if repository else (None, None)
     return {
         "user": backend.whoami(backend_url, os_user, credentials),
-        "identity": identity.capture_identity(
+        "identity": capture_identity(
             environ, os_user, repository, branch, agent.detect_agent(environ, invocation.exec_agent)
         ),
         "git": {"head": head, "branch": branch} if repository else None,
@@ -74,6 +73,28 @@ def capture_context(invocation: "Invocation", environ: "Mapping[str, str]") -> d
         "project": project_name,
         "backend": strip_url_credentials(backend_url),
         "cwd": cwd,
+    }
+
+
+def capture_identity(
+    environ: "Mapping[str, str]",
+    os_user: str | None,
+    repository: "GitRepository | None",
+    branch: str | None,
+    agent: dict | None = None,
+) -> dict:
+    """Who runs pulumi: the OS account, sudo, git's idea of the author, the CI system, the
+    agent (`agent` is capture.agent's answer), the processes above, a terminal or not."""
+    return {
+        "os_user": os_user,
+        "uid": os.getuid(),
+        "sudo_user": environ.get("SUDO_USER") or None,
+        "git_email": git_author_email(environ, repository, branch),
+        "ci": detect_ci(environ),
+        "parent_run_id": environ.get("PULUMI_AUDITED_RUN_ID") or None,
+        "agent": agent,
+        "parents": parent_commands(),
+        "terminal": os.isatty(0),
     }
 
 

@@ -7,8 +7,7 @@ A parser rather than `git config` because spawning git costs more than the shim'
 
 import os
 
-from pulumi_audited.capture.os_account import expand_home, home_directory
-from pulumi_audited.capture.small_files import read_small_text
+from pulumi_audited.capture import expand_home, home_directory, read_small_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

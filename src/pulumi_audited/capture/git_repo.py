@@ -7,7 +7,7 @@ benchmarks/README.md), so discovery, `.git` files, commondir and ref resolution 
 import os
 import stat
 
-from pulumi_audited.capture.small_files import read_small_file, read_small_text
+from pulumi_audited.capture import read_small_file, read_small_text
 
 _MAX_SYMREF_DEPTH = 5
 _MAX_PACKED_REFS_BYTES = 32 << 20

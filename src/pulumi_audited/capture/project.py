@@ -4,7 +4,7 @@ import os
 import stat
 
 from pulumi_audited import yamlcache
-from pulumi_audited.capture.small_files import read_json_file
+from pulumi_audited.capture import read_json_file
 
 # pulumi's encoding.Exts order, checked in each folder before moving up.
 PROJECT_FILE_NAMES = ("Pulumi.json", "Pulumi.yaml", "Pulumi.yml")

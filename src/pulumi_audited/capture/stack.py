@@ -2,8 +2,8 @@
 
 import os
 
+from pulumi_audited.capture import read_json_file
 from pulumi_audited.capture.backend import is_self_managed
-from pulumi_audited.capture.small_files import read_json_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -4,17 +4,26 @@ what each offers). A log location is a folder (a path or `file://` URL), or a UR
 scheme is a row of store/schemes.py: a bucket or container many writers share.
 
 This module is on the shim's hot path: a store's modules are loaded only when a log of that
-kind is opened.
+kind is opened, and the table of schemes only for a location written as a URL.
 """
 
 from pulumi_audited.errors import StoreError
-from pulumi_audited.store.schemes import SCHEMES, is_remote, local_folder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pulumi_audited.store.base import ReadableStore, Writer
 
-__all__ = ["SCHEMES", "StoreError", "is_remote", "local_folder", "open_reader", "open_writer"]
+__all__ = ["StoreError", "open_reader", "open_writer"]
+
+
+def _local_folder(location: str) -> str | None:
+    """The folder a local log location names, None for a remote one. A plain path, the
+    common case, needs no table; StoreError for an unknown scheme."""
+    if "://" not in location:
+        return location
+    from pulumi_audited.store.schemes import is_remote, local_folder
+
+    return None if is_remote(location) else local_folder(location)
 
 
 def open_writer(
@@ -22,7 +31,8 @@ def open_writer(
 ) -> "Writer":
     """What the shim appends a run's records through: the local log, or for a remote log the
     spool that ships them. StoreError when it cannot be opened."""
-    if is_remote(location):
+    folder = _local_folder(location)
+    if folder is None:
         from pulumi_audited.store.spooled import SpooledWriter
 
         return SpooledWriter(
@@ -33,16 +43,17 @@ def open_writer(
         )
     from pulumi_audited.store.local import LocalLog
 
-    return LocalLog(local_folder(location), lock_timeout=lock_timeout)
+    return LocalLog(folder, lock_timeout=lock_timeout)
 
 
 def open_reader(location: str, *, timeout: float) -> "ReadableStore":
     """The log at `location` as the viewer reads it (each request to a remote store given
     `timeout` seconds, retries included). StoreError when it cannot be opened."""
-    if is_remote(location):
+    folder = _local_folder(location)
+    if folder is None:
         from pulumi_audited.store.remote_read import RemoteReader
 
         return RemoteReader(location, timeout=timeout)
     from pulumi_audited.store.local_read import LocalReader
 
-    return LocalReader(local_folder(location))
+    return LocalReader(folder)
