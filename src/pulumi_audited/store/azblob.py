@@ -2,24 +2,18 @@
 
     azblob://container/prefix?storage_account=NAME&endpoint=URL
 
-Credentials come from the variables Pulumi's own azblob backend reads:
-AZURE_STORAGE_CONNECTION_STRING; else an account (the `storage_account` parameter, alias
-`account`, or AZURE_STORAGE_ACCOUNT) with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or, when
-neither is set, azure-identity's DefaultAzureCredential (az login, managed identity, ...).
+Credentials come from the variables Pulumi's own azblob backend reads (azblob_access.py).
 
-This module is imported only for azblob:// locations; it is the only one importing the Azure
-SDK. Every failure is a StoreError of one line without secrets.
+This module and azblob_access.py are imported only for azblob:// locations; they are the only
+ones importing the Azure SDK. Every failure is a StoreError of one line without secrets.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import threading
 from urllib.parse import urlsplit
 
-from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
@@ -33,6 +27,7 @@ from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import ContainerClient, ContentSettings, LinearRetry
 
 from pulumi_audited.errors import StoreError
+from pulumi_audited.store.azblob_access import resolve_access
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.objects import ObjectInfo, RemoteLocation
 from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
@@ -41,9 +36,6 @@ from pulumi_audited.store.retry import TRANSIENT_STATUSES, Attempts
 POOL_SIZE = 32
 # Error codes that mean "not now" (with 500 or 503): retried like those statuses.
 _TRANSIENT_CODES = {"ServerBusy", "OperationTimedOut", "InternalError"}
-_DEVELOPMENT_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
 _NO_CREDENTIALS = (
     "no Azure credentials: set AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or "
     "AZURE_STORAGE_CONNECTION_STRING, or sign in with az login"
@@ -58,20 +50,6 @@ _PERMISSION_CODES = {
     "AuthorizationFailure",
     "InsufficientAccountPermissions",
 }
-
-
-def _parse_connection_string(text: str) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for part in text.split(";"):
-        name, equals, value = part.partition("=")
-        if part.strip() and not equals:
-            raise StoreError(
-                "AZURE_STORAGE_CONNECTION_STRING is malformed: expected Name=value pairs "
-                "separated by ';'"
-            )
-        if name.strip():
-            fields[name.strip().lower()] = value.strip()
-    return fields
 
 
 def _origin(url: str) -> str:
@@ -131,64 +109,9 @@ class AzureBlobObjects:
     def __init__(self, location: RemoteLocation, *, timeout: float = 10.0) -> None:
         self.container = location.container
         self.timeout = timeout
-        parameters = location.parameters
-        account = parameters.get("storage_account") or parameters.get("account") or ""
-        endpoint = parameters.get("endpoint") or ""
-        self._secrets: list[str] = []
-        credential: object = None
-        connection_string = os.environ.get("AZURE_STORAGE_CONNECTION_STRING", "").strip()
-        if connection_string:
-            self._secrets.append(connection_string)
-            fields = _parse_connection_string(connection_string)
-            if fields.get("usedevelopmentstorage", "").lower() == "true":
-                fields.setdefault("accountname", "devstoreaccount1")
-                fields.setdefault("accountkey", _DEVELOPMENT_KEY)
-                fields.setdefault("blobendpoint", "http://127.0.0.1:10000/devstoreaccount1")
-            named = fields.get("accountname", "")
-            if account and named and account != named:
-                raise StoreError(
-                    f"{public_location(location.url)}: storage_account={account} but "
-                    f"AZURE_STORAGE_CONNECTION_STRING is for account {named}"
-                )
-            key = fields.get("accountkey", "")
-            sas = fields.get("sharedaccesssignature", "").lstrip("?")
-            endpoint = endpoint or fields.get("blobendpoint", "")
-            if not endpoint and named:
-                protocol = fields.get("defaultendpointsprotocol", "https")
-                suffix = fields.get("endpointsuffix", "core.windows.net")
-                endpoint = f"{protocol}://{named}.blob.{suffix}"
-            account = named or account or (urlsplit(endpoint).hostname or "").split(".")[0]
-            if not endpoint:
-                raise StoreError(
-                    "AZURE_STORAGE_CONNECTION_STRING names neither AccountName nor BlobEndpoint"
-                )
-            if key:
-                credential = self._shared_key(account, key, "AccountKey")
-            elif sas:
-                self._secrets.append(sas)
-                credential = sas
-            else:
-                raise StoreError(
-                    "AZURE_STORAGE_CONNECTION_STRING has neither AccountKey nor "
-                    "SharedAccessSignature"
-                )
-        else:
-            account = account or os.environ.get("AZURE_STORAGE_ACCOUNT", "").strip()
-            if not account:
-                raise StoreError(
-                    f"{public_location(location.url)}: no Azure storage account: set "
-                    "AZURE_STORAGE_ACCOUNT or add ?storage_account=NAME to the location"
-                )
-            endpoint = endpoint or f"https://{account}.blob.core.windows.net"
-            key = os.environ.get("AZURE_STORAGE_KEY", "").strip()
-            sas = os.environ.get("AZURE_STORAGE_SAS_TOKEN", "").strip().lstrip("?")
-            if key:
-                credential = self._shared_key(account, key, "AZURE_STORAGE_KEY")
-            elif sas:
-                self._secrets.append(sas)
-                credential = sas
-            else:
-                credential = self._default_credential()
+        access = resolve_access(location)
+        account, endpoint, credential = access.account, access.endpoint, access.credential
+        self._secrets = access.secrets
         if urlsplit(endpoint).scheme not in ("http", "https") or not urlsplit(endpoint).hostname:
             raise StoreError(f"azblob endpoint {_origin(endpoint)!r} is not an http(s) URL")
         self.account = account
@@ -198,32 +121,6 @@ class AzureBlobObjects:
         self._credential = credential
         self._client: ContainerClient | None = None
         self._lock = threading.Lock()
-
-    def _shared_key(self, account: str, key: str, source: str) -> dict[str, str]:
-        self._secrets.append(key)
-        try:
-            base64.b64decode(key, validate=True)
-        except (binascii.Error, ValueError):
-            raise StoreError(f"{source} is not a valid account key (base64)") from None
-        return {"account_name": account, "account_key": key}
-
-    @staticmethod
-    def _default_credential() -> TokenCredential:
-        try:
-            from azure.identity import DefaultAzureCredential
-        except ImportError:
-            raise StoreError(
-                "Azure sign-in (no AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN set) needs "
-                "azure-identity, which is not installed: pip install 'pulumi-audited[azure]'"
-            ) from None
-        # When no credential works, azure.identity also logs a WARNING of a dozen lines, which
-        # Python prints to stderr when logging is not configured; the StoreError says it.
-        import logging
-
-        identity_log = logging.getLogger("azure.identity")
-        if identity_log.level == logging.NOTSET and not logging.getLogger().handlers:
-            identity_log.setLevel(logging.ERROR)
-        return DefaultAzureCredential()
 
     def _container(self) -> ContainerClient:
         client = self._client
