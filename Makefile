@@ -69,17 +69,21 @@ $(AZURITE):
 # bash-completion package too; the verify tests run the shim under faketime (libfaketime) to
 # step its clock back; the viewer's terminal tests page through the real less. On a fresh
 # Debian machine (CI runs as root, without stdin) they come from apt; nothing is done when
-# they are present.
+# they are present. The forwarding tests run rsyslogd (unprivileged, with their own config)
+# and its TLS driver (rsyslog-openssl); Debian's policy-rc.d in containers keeps the package
+# from starting a system daemon, and the tests never use one.
 shells:
 	@missing=""; for program in zsh fish faketime less; do \
 		command -v $$program >/dev/null 2>&1 || missing="$$missing $$program"; \
 	done; \
 	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
+	[ -x /usr/sbin/rsyslogd ] || missing="$$missing rsyslog"; \
+	ls /usr/lib/*/rsyslog/lmnsd_ossl.so >/dev/null 2>&1 || missing="$$missing rsyslog-openssl"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing for the tests"; \
 		apt-get update -qq </dev/null && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			$$missing </dev/null; \
+			-o DPkg::Lock::Timeout=300 $$missing </dev/null; \
 	fi
 
 # Regenerates shell-completions/ from the click app; a test fails while it is stale.

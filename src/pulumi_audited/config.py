@@ -36,6 +36,7 @@ ENVIRONMENT = {
     "lock_timeout": "PULUMI_AUDITED_LOCK_TIMEOUT",
     "remote_timeout": "PULUMI_AUDITED_REMOTE_TIMEOUT",
     "ship_wait": "PULUMI_AUDITED_SHIP_WAIT",
+    "forward": "PULUMI_AUDITED_FORWARD",
 }
 
 # Where a value came from.
@@ -60,6 +61,7 @@ class Settings:
 
     __slots__ = (
         "files",
+        "forward",
         "lock_timeout",
         "log",
         "on_failure",
@@ -84,6 +86,8 @@ class Settings:
     # Seconds the shim may wait, after pulumi ends, for a running shipper to ship the end
     # record; 0 never waits.
     ship_wait: float
+    # Sink URLs each record is forwarded to as it is written (store/forwarding.py).
+    forward: list[str]
     sources: dict[str, str]  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
     files: list[tuple[str, str]]  # (role, path) of each file read, lowest precedence first
     origins: dict[str, str]  # setting -> DEFAULT, SITE, USER, CHOSEN, TEAM or ENV
@@ -109,6 +113,9 @@ class Settings:
         self.lock_timeout = _seconds(values["lock_timeout"])
         self.remote_timeout = _seconds(values["remote_timeout"])
         self.ship_wait = _seconds(values["ship_wait"])
+        forward = values["forward"]
+        assert isinstance(forward, list)
+        self.forward = forward
         self.sources = sources
         self.files = files
         self.origins = origins
@@ -187,6 +194,7 @@ class _Layers:
     def __init__(self) -> None:
         self.values = dict(DEFAULTS)
         self.values["skip"] = list(DEFAULT_SKIP)
+        self.values["forward"] = []
         self.sources = dict.fromkeys(DEFAULTS, DEFAULT)
         self.origins = dict.fromkeys(DEFAULTS, DEFAULT)
         self.pinned: dict[str, str] = {}
@@ -235,6 +243,12 @@ def _team_value(
         return kept, (
             f"skip: {', '.join(map(repr, added))} ignored: a team file may only take commands "
             "out of the skip list (record more), never add to it"
+        )
+    if key == "forward":
+        return current, (
+            "forward is ignored: a team file may not choose where records are sent (anyone who "
+            "can push could send every teammate's records to a server of theirs) nor take a "
+            "sink away; set it in the site file, your own config or PULUMI_AUDITED_FORWARD"
         )
     if key == "on_failure":
         if current == "block":

@@ -36,6 +36,7 @@ DEFAULTS: dict[str, object] = {
     "pulumi": None,
     "skip": list(DEFAULT_SKIP),
     **DEFAULT_SECONDS,
+    "forward": [],
 }
 
 # Seconds settings: (least, most). The shim defers SIGTERM while it waits for a lock or a
@@ -74,13 +75,15 @@ def validate(key: str, value: object, base_dir: str) -> object:
         return value
     if key in SECONDS:
         return _check_seconds(key, value)
+    if key == "forward":
+        return _check_forward(value)
     raise ValueError(f"unknown setting {key!r}")
 
 
 def from_environment(key: str, raw: str) -> object:
     """A variable's text as the setting's value, validated; ValueError otherwise."""
     value: object = raw
-    if key == "skip":
+    if key in ("skip", "forward"):
         value = [item.strip() for item in raw.split(",") if item.strip()]
     elif key in SECONDS:
         try:
@@ -104,6 +107,19 @@ def _check_seconds(key: str, value: object) -> float:
         )
         raise ValueError(f"{key} must be {allowed}, not {_short(value)}")
     return float(value)
+
+
+def _check_forward(value: object) -> list[str]:
+    """A list of sink URLs (store/sinks/url.py says what each may be), each named once."""
+    if not isinstance(value, list):
+        raise ValueError("forward must be a list of sink URLs")
+    from pulumi_audited.store.sinks.url import parse_sink
+
+    for url in value:
+        parse_sink(url)
+    if len(set(value)) != len(value):
+        raise ValueError("forward: a sink is listed twice")
+    return value
 
 
 def _check_log(value: str, base_dir: str) -> str:

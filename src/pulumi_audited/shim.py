@@ -276,6 +276,7 @@ class _Recorder:
                 lock_timeout=settings.lock_timeout,
                 remote_timeout=settings.remote_timeout,
                 ship_wait=settings.ship_wait,
+                forward=settings.forward,
             )
         self.writer.append(record)
 

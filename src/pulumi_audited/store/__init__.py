@@ -27,23 +27,38 @@ def _local_folder(location: str) -> str | None:
 
 
 def open_writer(
-    location: str, *, lock_timeout: float, remote_timeout: float, ship_wait: float
+    location: str,
+    *,
+    lock_timeout: float,
+    remote_timeout: float,
+    ship_wait: float,
+    forward: "list[str] | None" = None,
 ) -> "Writer":
     """What the shim appends a run's records through: the local log, or for a remote log the
-    spool that ships them. StoreError when it cannot be opened."""
+    spool that ships them; with `forward` (sink URLs), that writer with each record queued
+    for the sinks too. StoreError when it cannot be opened."""
+    writer: Writer
     folder = _local_folder(location)
     if folder is None:
         from pulumi_audited.store.spooled import SpooledWriter
 
-        return SpooledWriter(
+        writer = SpooledWriter(
             location,
             lock_timeout=lock_timeout,
             remote_timeout=remote_timeout,
             ship_wait=ship_wait,
         )
-    from pulumi_audited.store.local import LocalLog
+    else:
+        from pulumi_audited.store.local import LocalLog
 
-    return LocalLog(folder, lock_timeout=lock_timeout)
+        writer = LocalLog(folder, lock_timeout=lock_timeout)
+    if not forward:
+        return writer
+    from pulumi_audited.store.forwarding import ForwardingWriter
+
+    return ForwardingWriter(
+        writer, forward, lock_timeout=lock_timeout, remote_timeout=remote_timeout
+    )
 
 
 def open_reader(location: str, *, timeout: float) -> "ReadableStore":

@@ -9,9 +9,9 @@ log: nothing heavier than the spool itself is imported until a shipper is needed
 """
 
 import os
-import sys
 import time
 
+from pulumi_audited.store.detached import lock_is_free, start_detached
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.spool import FAILED, READY, SHIP_LOCK, SHIPPING, STARTING, Spool
 
@@ -160,47 +160,6 @@ def nudge_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None)
 
     A shipper that holds ship.lock rescans after releasing it, so a record spooled before this
     check is always seen: start one only when the lock is free."""
-    import fcntl
-
-    try:
-        fd = os.open(os.path.join(spool.folder, SHIP_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not lock_is_free(os.path.join(spool.folder, SHIP_LOCK)):
         return None  # a shipper is at work and will pick it up
-    finally:
-        os.close(fd)
-    return start_shipper(spool.folder, timeout=timeout, while_pid=while_pid)
-
-
-_SHIPPER_CODE = (
-    # -c puts the working directory first on sys.path: take it off, so that nothing in a
-    # project folder can stand in for the shipper. Niced: it must not slow pulumi down.
-    "import os, sys; del sys.path[0]; os.nice(10); "
-    "from pulumi_audited.store.shipper import main; os._exit(main())"
-)
-
-
-def start_shipper(folder: str, *, timeout: float, while_pid: int | None = None) -> int | None:
-    """A detached shipper process: its own session (no terminal signals), no stdio, default
-    signal mask. Nobody waits for it."""
-    argv = [sys.executable, "-c", _SHIPPER_CODE, folder, "--timeout", f"{timeout:g}"]
-    if while_pid is not None:
-        argv += ["--while", str(while_pid)]
-    try:
-        return os.posix_spawn(
-            argv[0],
-            argv,
-            os.environ,
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-                (os.POSIX_SPAWN_DUP2, 1, 2),
-            ],
-            setsid=True,
-            setsigmask=(),
-        )
-    except OSError:
-        return None
+    return start_detached("shipper", [spool.folder], timeout=timeout, while_pid=while_pid)
