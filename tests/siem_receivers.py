@@ -90,6 +90,9 @@ global(workDirectory="{self.root}" maxMessageSize="256k"
        defaultNetstreamDriverCAFile="{certs["ca"]}"
        defaultNetstreamDriverCertFile="{certs["server"]}"
        defaultNetstreamDriverKeyFile="{certs["server-key"]}")
+# Direct: each message is written by the thread that received it, before that thread reads
+# on, so a batch whose connection rsyslog closed is in the file (docs/forwarding.md).
+main_queue(queue.type="Direct")
 module(load="imtcp" maxSessions="200")
 module(load="imudp")
 input(type="imtcp" port="{self.tcp_port}" address="127.0.0.1")
