@@ -303,3 +303,58 @@ def test_without_a_kill_nothing_arrives_twice(sandbox: Sandbox, rsyslog: Rsyslog
     assert f"forwarded {len(ids)}" in result.stdout
     assert syslog_ids(rsyslog.messages()) == ids
     assert sync(sandbox).stdout == "nothing waits in the spool\n"
+
+
+def test_ocsf_is_sent_by_the_exporter_or_refused_saying_what_is_missing(
+    sandbox: Sandbox, rsyslog: Rsyslog
+) -> None:
+    """OCSF comes from viewer.formats.ocsf_event (issue 12's exporter); a version without it
+    keeps the records queued with a message saying so, and sends no stand-in."""
+    from pulumi_audited.viewer import formats
+
+    url = rsyslog.url("tcp", "ocsf")
+    forward(sandbox, url)
+    assert sandbox.run("preview").returncode == 0
+    wait_until_forwarded(sandbox)
+    result = sync(sandbox)
+    if hasattr(formats, "ocsf_event"):
+        assert result.returncode == 0, result.stderr
+        events = [json.loads(_text(message)) for message in rsyslog.messages()]
+        assert [event["class_uid"] for event in events] == [6003, 6003]
+    else:
+        assert result.returncode == 1
+        assert (
+            f"sink {url}: forwarded 0, 2 left: format=ocsf needs the OCSF exporter "
+            "(pulumi_audited.viewer.formats.ocsf_event), which this version of pulumi-audited "
+            "lacks; use format=cef or format=json"
+        ) in result.stderr, result.stderr
+        assert rsyslog.messages() == []
+
+
+def test_a_remote_log_with_a_sink_ships_to_both(
+    sandbox: Sandbox, rsyslog: Rsyslog, seaweedfs, s3_bucket: str
+) -> None:
+    sandbox.env.update(seaweedfs.environment())
+    sandbox.env["PULUMI_AUDITED_LOG"] = f"s3://{s3_bucket}/team"
+    forward(sandbox, rsyslog.url("tls"))
+    result = sandbox.run("up", "--yes", text=True)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    wait_until_forwarded(sandbox)
+    client = seaweedfs.client()
+    deadline = time.monotonic() + 30
+    keys: list[str] = []
+    while len(keys) < 2 and time.monotonic() < deadline:
+        listing = client.list_objects_v2(Bucket=s3_bucket, Prefix="team/")
+        keys = [item["Key"] for item in listing.get("Contents", [])]
+        time.sleep(0.05)
+    stored = [client.get_object(Bucket=s3_bucket, Key=key)["Body"].read() for key in keys]
+    sent = [_text(message).encode() + b"\n" for message in rsyslog.messages()]
+    # The sink gets each record exactly as the store keeps it: chain fields included.
+    assert sorted(sent) == sorted(stored) and len(sent) == 2
+
+
+def _text(message: str) -> str:
+    """The MSG part of an RFC 5424 message."""
+    match = RFC5424.match(message)
+    assert match is not None, message
+    return match["msg"]
