@@ -358,3 +358,31 @@ def _text(message: str) -> str:
     match = RFC5424.match(message)
     assert match is not None, message
     return match["msg"]
+
+
+def test_doctor_checks_each_sink(sandbox: Sandbox, rsyslog: Rsyslog, receiver) -> None:
+    syslog, hook = rsyslog.url("tcp"), receiver.url(secret_env="HOOK_SECRET")
+    forward(sandbox, syslog, hook)
+    rsyslog.stop()
+    assert sandbox.run("preview", env={"HOOK_SECRET": SECRET}).returncode == 0
+    wait_until_forwarded(sandbox)
+    doctor = sandbox.run("audit", "doctor", "--json", text=True)
+    assert doctor.returncode == 1
+    checks = {c["check"]: c for c in json.loads(doctor.stdout)["checks"]}
+    assert checks[f"sink {hook}"]["ok"] is False
+    assert checks[f"sink {hook}"]["detail"] == (
+        "secret_env HOOK_SECRET is not set in this environment"
+    )
+    assert checks[f"sink {syslog}"]["ok"] is False
+    assert "2 record(s) wait in" in checks[f"sink {syslog}"]["detail"]
+    assert "Connection refused; run audit sync" in checks[f"sink {syslog}"]["detail"]
+    rsyslog.start()
+    assert sync(sandbox).returncode == 0
+    healthy = sandbox.run("audit", "doctor", "--json", env={"HOOK_SECRET": SECRET}, text=True)
+    checks = {c["check"]: c for c in json.loads(healthy.stdout)["checks"]}
+    assert checks[f"sink {syslog}"] == {
+        "check": f"sink {syslog}",
+        "ok": True,
+        "detail": "nothing waits to be forwarded",
+    }
+    assert checks[f"sink {hook}"]["ok"] is True

@@ -32,7 +32,8 @@ def command(timeout: float | None, as_json: bool) -> None:
     """Check the log this machine writes to: where it is, whether it can be reached and, for
     a remote log, whether its store refuses to replace an object (a probe is written twice
     under PREFIX/v1/_probe/, and deleted when the credentials allow). Also reports the records
-    waiting in this machine's spools. Exit status 1 when something is wrong.
+    waiting in this machine's spools and, for each `forward:` sink, in its queue. Exit status 1
+    when something is wrong.
     """
     current = settings()
     location = log_location(current)
@@ -41,6 +42,7 @@ def command(timeout: float | None, as_json: bool) -> None:
     remote = is_remote(location)
     checks = _remote(location, seconds, source) if remote else _local(location, source)
     checks += _spools(location)
+    checks += _sinks(current.forward)
     problems = sum(1 for check in checks if check.ok is False)
     if as_json:
         click.echo(json_line({"checks": [asdict(c) for c in checks], "problems": problems}))
@@ -148,6 +150,39 @@ def _spools(location: str) -> list[Check]:
             )
     if here is not None and not any(c.check == "spool" for c in checks):
         checks.append(Check("spool", True, "nothing waits to be shipped"))
+    return checks
+
+
+def _sinks(urls: list[str]) -> list[Check]:
+    """Each configured sink: its secrets' variables set here, and what waits in its queue."""
+    from pulumi_audited.store.forward_queue import FAILED, SinkQueue
+    from pulumi_audited.store.sinks.url import parse_sink
+
+    checks = []
+    for url in urls:
+        sink = parse_sink(url)
+        missing = [
+            f"{name} {variable}"
+            for name, variable in (("secret_env", sink.secret_env), ("token_env", sink.token_env))
+            if variable is not None and not os.environ.get(variable)
+        ]
+        queue = SinkQueue.for_sink(url)
+        try:
+            waiting = queue.waiting()
+        except StoreError as error:
+            checks.append(Check(f"sink {url}", False, str(error)))
+            continue
+        status = queue.status()
+        if missing:
+            detail = f"{', '.join(missing)} is not set in this environment"
+            checks.append(Check(f"sink {url}", False, detail))
+        elif waiting and status.get("state") == FAILED:
+            detail = f"{waiting} record(s) wait in {queue.folder}: {status.get('error')}"
+            checks.append(Check(f"sink {url}", False, f"{detail}; run audit sync"))
+        elif waiting:
+            checks.append(Check(f"sink {url}", None, f"{waiting} record(s) wait in {queue.folder}"))
+        else:
+            checks.append(Check(f"sink {url}", True, "nothing waits to be forwarded"))
     return checks
 
 
