@@ -55,16 +55,24 @@ def queues(sandbox: Sandbox) -> list[Path]:
 
 
 def wait_until_forwarded(sandbox: Sandbox, timeout: float = 30) -> None:
-    """Every sink queue's forwarder has finished (done or failed) and its process is gone."""
+    """The forwarder the last run started has finished with every sink queue (done or
+    failed, said after that run began) and its process is gone."""
+    since = getattr(sandbox, "last_run", 0.0)
     deadline = time.monotonic() + timeout
     statuses: list[dict] = []
     while time.monotonic() < deadline:
         statuses = [_status(folder) for folder in queues(sandbox)]
-        finished = [s.get("state") in ("done", "failed") for s in statuses]
+        finished = [s.get("state") in ("done", "failed") and s["time"] >= since for s in statuses]
         if statuses and all(finished) and not any(_alive(s["pid"]) for s in statuses):
             return
         time.sleep(0.05)
     raise AssertionError(f"the forwarders never finished: {statuses}")
+
+
+def run(sandbox: Sandbox, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    """A pulumi command through the shim; wait_until_forwarded waits for its forwarder."""
+    sandbox.last_run = time.time()  # type: ignore[attr-defined]
+    return sandbox.run(*args, **kwargs)
 
 
 def _status(folder: Path) -> dict:
@@ -86,7 +94,7 @@ def sync(sandbox: Sandbox, *args: str, **env: str) -> subprocess.CompletedProces
 
 def test_a_run_reaches_rsyslog_over_tcp_tls_and_udp(sandbox: Sandbox, rsyslog: Rsyslog) -> None:
     forward(sandbox, rsyslog.url("tcp"), rsyslog.url("tls", "cef"), rsyslog.url("udp"))
-    result = sandbox.run("up", "--yes", "--stack", "dev", text=True)
+    result = run(sandbox, "up", "--yes", "--stack", "dev", text=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     wait_until_forwarded(sandbox)
     logged = sandbox.raw_log().splitlines()
@@ -117,7 +125,7 @@ def test_https_bodies_are_signed_with_the_secret_from_the_environment(
 ) -> None:
     forward(sandbox, receiver.url(secret_env="HOOK_SECRET", batch="1"))
     sandbox.env["HOOK_SECRET"] = SECRET
-    result = sandbox.run("preview", text=True)
+    result = run(sandbox, "preview", text=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     wait_until_forwarded(sandbox)
     assert receiver.records() == sandbox.records()
@@ -131,12 +139,12 @@ def test_a_wrong_secret_is_refused_and_the_records_wait_for_the_right_one(
     wrong = "not-the-hook-secret-93b1"
     forward(sandbox, receiver.url(secret_env="HOOK_SECRET"))
     sandbox.env["HOOK_SECRET"] = wrong
-    first = sandbox.run("preview", text=True)
+    first = run(sandbox, "preview", text=True)
     assert first.returncode == 0
     wait_until_forwarded(sandbox)
     assert receiver.records() == [] and len(receiver.records(refused=True)) == 2
     # The next run says so (the last forwarder's verdict), and still runs.
-    second = sandbox.run("preview", text=True)
+    second = run(sandbox, "preview", text=True)
     assert second.returncode == 0
     assert "answered 401" in second.stderr and "audit sync" in second.stderr, second.stderr
     wait_until_forwarded(sandbox)
@@ -170,7 +178,7 @@ def test_splunk_hec_mode_sends_the_token_and_event_envelopes(
     try:
         forward(sandbox, hec.url("/services/collector/event", token_env="HEC_TOKEN"))
         sandbox.env["HEC_TOKEN"] = TOKEN
-        assert sandbox.run("preview").returncode == 0
+        assert run(sandbox, "preview").returncode == 0
         wait_until_forwarded(sandbox)
         assert hec.records() == sandbox.records()
         assert hec.records(refused=True) == []
@@ -193,13 +201,13 @@ def test_a_sink_that_is_down_loses_nothing_and_blocks_nothing(
     sandbox.env["HOOK_SECRET"] = SECRET
     sandbox.write_config("on_failure: block\n")
     began = time.monotonic()
-    result = sandbox.run("up", "--yes", text=True)
+    result = run(sandbox, "up", "--yes", text=True)
     assert result.returncode == 0 and sandbox.standin_events("start"), result.stderr
     assert time.monotonic() - began < 5
     assert len(sandbox.records()) == 2  # the log's own durability is untouched
     wait_until_forwarded(sandbox)
     assert len(receiver.records()) == 2  # the sink that is up got them
-    again = sandbox.run("preview", text=True)
+    again = run(sandbox, "preview", text=True)
     assert again.returncode == 0
     assert f"for the sink {rsyslog.url('tcp')}: " in again.stderr, again.stderr
     assert "Connection refused" in again.stderr
@@ -314,7 +322,7 @@ def test_ocsf_is_sent_by_the_exporter_or_refused_saying_what_is_missing(
 
     url = rsyslog.url("tcp", "ocsf")
     forward(sandbox, url)
-    assert sandbox.run("preview").returncode == 0
+    assert run(sandbox, "preview").returncode == 0
     wait_until_forwarded(sandbox)
     result = sync(sandbox)
     if hasattr(formats, "ocsf_event"):
@@ -337,7 +345,7 @@ def test_a_remote_log_with_a_sink_ships_to_both(
     sandbox.env.update(seaweedfs.environment())
     sandbox.env["PULUMI_AUDITED_LOG"] = f"s3://{s3_bucket}/team"
     forward(sandbox, rsyslog.url("tls"))
-    result = sandbox.run("up", "--yes", text=True)
+    result = run(sandbox, "up", "--yes", text=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     wait_until_forwarded(sandbox)
     client = seaweedfs.client()
@@ -364,7 +372,7 @@ def test_doctor_checks_each_sink(sandbox: Sandbox, rsyslog: Rsyslog, receiver) -
     syslog, hook = rsyslog.url("tcp"), receiver.url(secret_env="HOOK_SECRET")
     forward(sandbox, syslog, hook)
     rsyslog.stop()
-    assert sandbox.run("preview", env={"HOOK_SECRET": SECRET}).returncode == 0
+    assert run(sandbox, "preview", env={"HOOK_SECRET": SECRET}).returncode == 0
     wait_until_forwarded(sandbox)
     doctor = sandbox.run("audit", "doctor", "--json", text=True)
     assert doctor.returncode == 1

@@ -217,10 +217,10 @@ def _generation_of(name: str) -> int | None:
 def _append_whole(path: str, line: bytes) -> None:
     """Append `line` with one write and fsync it. A line torn by an earlier crash is closed
     with a newline first, so that it spoils only itself."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
     try:
         size = os.fstat(fd).st_size
-        if size and _last_byte(path, size) != b"\n":
+        if size and os.pread(fd, 1, size - 1) != b"\n":
             line = b"\n" + line
         if os.write(fd, line) != len(line):
             raise OSError(28, "short write (disk full?)")
@@ -229,11 +229,3 @@ def _append_whole(path: str, line: bytes) -> None:
         os.close(fd)
     if size == 0:
         fsync_folder(os.path.dirname(path))
-
-
-def _last_byte(path: str, size: int) -> bytes:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    try:
-        return os.pread(fd, 1, size - 1)
-    finally:
-        os.close(fd)

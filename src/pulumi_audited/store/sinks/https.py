@@ -31,9 +31,7 @@ def _secret(sink: Sink, parameter: str, variable: str | None) -> str | None:
         return None
     value = os.environ.get(variable)
     if not value:
-        raise StoreError(
-            f"{sink.url}: the environment variable {variable} ({parameter}) is not set here"
-        )
+        raise StoreError(f"the environment variable {variable} ({parameter}) is not set here")
     return value
 
 
@@ -66,22 +64,22 @@ class HTTPSSender:
                 status, reason = self._post(body, headers)
             except ssl.SSLError as error:
                 self.close()
-                raise StoreError(f"{self.sink.url}: TLS failed: {error.reason or error}") from None
+                raise StoreError(f"TLS failed: {error.reason or error}") from None
             except TimeoutError:
                 self.close()
-                raise StoreError(f"{self.sink.url}: no answer within {self.timeout:g} s") from None
+                raise StoreError(f"no answer within {self.timeout:g} s") from None
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.close()
                 if attempt == 2:
-                    raise StoreError(f"{self.sink.url}: the connection was closed") from None
+                    raise StoreError("the connection was closed before an answer") from None
                 continue
             except (OSError, http.client.HTTPException) as error:
                 self.close()
                 detail = getattr(error, "strerror", None) or type(error).__name__
-                raise StoreError(f"{self.sink.url}: {detail}") from None
+                raise StoreError(f"{self.sink.address}: {detail}") from None
             if 200 <= status < 300:
                 return
-            raise StoreError(f"{self.sink.url} answered {status} {reason[:80]}")
+            raise StoreError(f"the sink answered {status} {reason[:80]}")
 
     def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         if self.connection is None:

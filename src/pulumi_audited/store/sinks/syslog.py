@@ -64,7 +64,8 @@ def octet_counted(message: bytes) -> bytes:
 
 class SyslogSender:
     """Sends batches of messages to one syslog sink; `send` returns when the batch is
-    acknowledged as far as the transport can tell, else raises StoreError."""
+    acknowledged as far as the transport can tell, else raises StoreError (whose message the
+    caller puts after the sink's URL)."""
 
     def __init__(self, sink: Sink, timeout: float) -> None:
         self.sink = sink
@@ -77,11 +78,11 @@ class SyslogSender:
             else:
                 self._send_stream(messages_)
         except ssl.SSLError as error:
-            raise StoreError(f"{self.sink.url}: TLS failed: {error.reason or error}") from None
+            raise StoreError(f"TLS failed: {error.reason or error}") from None
         except TimeoutError:
-            raise StoreError(f"{self.sink.url}: no answer within {self.timeout:g} s") from None
+            raise StoreError(f"no answer within {self.timeout:g} s") from None
         except OSError as error:
-            raise StoreError(f"{self.sink.url}: {error.strerror or error}") from None
+            raise StoreError(f"{self.sink.address}: {error.strerror or error}") from None
 
     def _send_udp(self, messages_: list[bytes]) -> None:
         address = socket.getaddrinfo(self.sink.host, self.sink.port, type=socket.SOCK_DGRAM)[0]
