@@ -394,3 +394,28 @@ def test_doctor_checks_each_sink(sandbox: Sandbox, rsyslog: Rsyslog, receiver) -
         "detail": "nothing waits to be forwarded",
     }
     assert checks[f"sink {hook}"]["ok"] is True
+
+
+def test_a_torn_line_spoils_only_itself_and_an_acknowledged_file_is_removed(
+    sandbox: Sandbox, rsyslog: Rsyslog
+) -> None:
+    url = rsyslog.url("tcp")
+    first = _fill(sandbox, 4, url)
+    (folder,) = queues(sandbox)
+    (queue_file,) = folder.glob("queue.*.jsonl")
+    with queue_file.open("ab") as handle:
+        handle.write(b'{"schema":"pulumi-audited/1","id":"torn-by-a-cra')  # a crash mid-write
+    second = _fill(sandbox, 4, url)
+    assert queue_file.read_bytes().count(b"\n") == 9  # the torn line was closed, not joined
+    result = sync(sandbox)
+    assert result.returncode == 0, result.stderr
+    assert f"sink {url}: forwarded 8, 1 damaged line(s) skipped" in result.stdout
+    assert syslog_ids(rsyslog.messages()) == first + second
+    # All acknowledged: the file is gone and the cursor names the next one, where new
+    # records go.
+    assert not queue_file.exists()
+    assert (folder / "cursor").read_text() == "2 0\n"
+    third = _fill(sandbox, 2, url)
+    assert [p.name for p in folder.glob("queue.*.jsonl")] == ["queue.00000002.jsonl"]
+    assert sync(sandbox).returncode == 0
+    assert syslog_ids(rsyslog.messages()) == first + second + third
