@@ -419,3 +419,35 @@ def test_a_torn_line_spoils_only_itself_and_an_acknowledged_file_is_removed(
     assert [p.name for p in folder.glob("queue.*.jsonl")] == ["queue.00000002.jsonl"]
     assert sync(sandbox).returncode == 0
     assert syslog_ids(rsyslog.messages()) == first + second + third
+
+
+def test_a_sink_that_never_answers_or_cannot_be_trusted_keeps_its_records(
+    sandbox: Sandbox, rsyslog: Rsyslog, tmp_path: Path
+) -> None:
+    from servers import HangingServer
+
+    hanging = HangingServer()
+    stranger = make_certificates(tmp_path / "stranger")  # a CA that signed nothing of theirs
+    try:
+        sinks = {
+            f"syslog+tcp://127.0.0.1:{hanging.port}": "no answer within 1 s",
+            f"https://127.0.0.1:{hanging.port}/hook": "no answer within 1 s",
+            f"syslog+tls://127.0.0.1:{rsyslog.tls_port}?ca={stranger['ca']}": (
+                "TLS failed: CERTIFICATE_VERIFY_FAILED"
+            ),
+            f"syslog+tls://127.0.0.1:{rsyslog.tls_port}?ca={tmp_path / 'missing.pem'}": (
+                f"the CA file {tmp_path / 'missing.pem'} cannot be used: No such file"
+            ),
+        }
+        _fill(sandbox, 2, *sinks)
+        began = time.monotonic()
+        result = sync(sandbox, "--timeout", "1", "--json")
+        assert time.monotonic() - began < 10
+        assert result.returncode == 1
+        report = {line["sink"]: line for line in map(json.loads, result.stdout.splitlines())}
+        for url, reason in sinks.items():
+            assert report[url]["forwarded"] == 0 and report[url]["remaining"] == 2
+            assert reason in report[url]["error"], report[url]
+        assert rsyslog.messages() == []
+    finally:
+        hanging.stop()

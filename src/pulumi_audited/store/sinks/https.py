@@ -16,7 +16,7 @@ import os
 import ssl
 
 from pulumi_audited.errors import StoreError
-from pulumi_audited.store.sinks.url import Sink
+from pulumi_audited.store.sinks.url import Sink, tls_context
 
 SIGNATURE_HEADER = "X-Signature-256"
 _USER_AGENT = "pulumi-audited-forwarder"
@@ -83,9 +83,8 @@ class HTTPSSender:
 
     def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         if self.connection is None:
-            context = ssl.create_default_context(cafile=self.sink.ca)
             self.connection = http.client.HTTPSConnection(
-                self.sink.host, self.sink.port, timeout=self.timeout, context=context
+                self.sink.host, self.sink.port, timeout=self.timeout, context=tls_context(self.sink)
             )
         self.connection.request("POST", self.sink.path, body=body, headers=headers)
         response = self.connection.getresponse()

@@ -21,7 +21,7 @@ import ssl
 
 from pulumi_audited.errors import StoreError
 from pulumi_audited.store.sinks import messages
-from pulumi_audited.store.sinks.url import Sink
+from pulumi_audited.store.sinks.url import Sink, tls_context
 
 APP_NAME = "pulumi-audited"
 SD_ID = "pulumi-audited@32473"
@@ -96,8 +96,7 @@ class SyslogSender:
         try:
             sock: socket.socket = raw
             if self.sink.transport == "syslog+tls":
-                context = ssl.create_default_context(cafile=self.sink.ca)
-                sock = context.wrap_socket(raw, server_hostname=self.sink.host)
+                sock = tls_context(self.sink).wrap_socket(raw, server_hostname=self.sink.host)
             sock.sendall(b"".join(octet_counted(message) for message in messages_))
             # Our end of the conversation; the receiver's end answers once it has read it all.
             if isinstance(sock, ssl.SSLSocket):

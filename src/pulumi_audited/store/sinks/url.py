@@ -69,6 +69,19 @@ class Sink:
         return f"{host}:{self.port}"
 
 
+def tls_context(sink: Sink):
+    """The TLS client context for `sink`: the system's CAs, or those of its `ca=` file."""
+    import ssl
+
+    from pulumi_audited.errors import StoreError
+
+    try:
+        return ssl.create_default_context(cafile=sink.ca)
+    except (OSError, ssl.SSLError) as error:
+        detail = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
+        raise StoreError(f"the CA file {sink.ca} cannot be used: {detail}") from None
+
+
 def parse_sink(url: object) -> Sink:
     """The sink `url` names; ValueError saying what is wrong (never quoting a value that
     could be a secret) otherwise."""
