@@ -69,8 +69,8 @@ def main() -> int:
             records = records_of(body, hec=token is not None)
             target = options.out if good else options.out + ".refused"
             with open(target, "a", encoding="utf-8") as handle:
-                for record in records:
-                    handle.write(json.dumps(record) + "\n")
+                # One write: a kill leaves the request's records all there or none.
+                handle.write("".join(json.dumps(record) + "\n" for record in records))
                 handle.flush()
                 os.fsync(handle.fileno())
             if options.delay:
