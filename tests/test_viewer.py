@@ -12,6 +12,7 @@ import subprocess
 import time
 
 import pytest
+import terminal
 from conftest import SHIM, runs_by_id
 from viewer_logs import write_synthetic
 
@@ -460,35 +461,15 @@ def test_since_reads_only_recent_day_files(sandbox):
 
 
 def _on_terminal(sandbox, *args, env=None, rows=40, columns=120) -> str:
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    environment = {**sandbox.env, "TERM": "xterm", **(env or {})}
-    child = subprocess.Popen(
+    session = terminal.run(
         [str(SHIM), "audit", *args],
-        env=environment,
+        env={**sandbox.env, "TERM": "xterm", **(env or {})},
         cwd=sandbox.project,
-        stdin=slave,
-        stdout=slave,
-        stderr=subprocess.PIPE,
+        rows=rows,
+        columns=columns,
     )
-    os.close(slave)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    child.wait(timeout=30)
-    os.close(master)
-    return output.decode()
+    assert session.returncode == 0, session.output
+    return session.output
 
 
 def test_a_terminal_gets_a_coloured_table_unless_no_color(three_runs):
