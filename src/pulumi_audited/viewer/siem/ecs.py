@@ -27,6 +27,8 @@ from pulumi_audited.viewer.siem.common import (
 )
 
 ECS_VERSION = "9.4.0"
+# Elastic's data stream names (`logs-<dataset>-<namespace>`) allow no hyphen in a dataset.
+DATASET_MODULE = "pulumi_audited"
 _EVENT_TYPES = {
     ocsf.CREATE: "creation",
     ocsf.DELETE: "deletion",
@@ -90,8 +92,8 @@ def ecs_document(record: dict, preview_run_id: str | None = None) -> dict:
         "outcome": _outcome(record),
         "id": record.get("id"),
         "provider": "pulumi",
-        "module": PACKAGE,
-        "dataset": f"{PACKAGE}.audit",
+        "module": DATASET_MODULE,
+        "dataset": f"{DATASET_MODULE}.audit",
         "severity": SEVERITIES[severity(record)],
         "reason": record.get("reason"),
     }
