@@ -5,8 +5,8 @@ All cases run in one sandbox (and the remote subset in a second one, against Sea
 each case is checked on its own: its canary is unique, so a leak found anywhere names it.
 Surfaces: every byte under the log folder, the shim's stdout and stderr (minus what the
 stand-in prints on its own for the same command line), `audit log`, `audit log --json`,
-`audit show <run>` for every run, `audit export --format jsonl|csv|cef`; for the remote subset
-also every byte of the spool, of the bucket and of the viewer's cache.
+`audit show <run>` for every run, `audit export --format jsonl|csv|cef|ocsf|ecs|pulumi-cloud`;
+for the remote subset also every byte of the spool, of the bucket and of the viewer's cache.
 """
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ def _viewer(sandbox: Sandbox) -> dict[str, bytes]:
         "audit export jsonl": audit("export", "--format", "jsonl"),
         "audit export csv": audit("export", "--format", "csv"),
         "audit export cef": audit("export", "--format", "cef"),
+        "audit export ocsf": audit("export", "--format", "ocsf"),
+        "audit export ecs": audit("export", "--format", "ecs"),
+        "audit export pulumi-cloud": audit("export", "--format", "pulumi-cloud"),
     }
     run_ids = [json.loads(line)["run_id"] for line in surfaces["audit log --json"].splitlines()]
     with ThreadPoolExecutor(WORKERS) as pool:
