@@ -20,7 +20,7 @@ import click
 from pulumi_audited import outcomes
 from pulumi_audited.viewer import pager
 from pulumi_audited.viewer.safe_text import csv_cell, escape
-from pulumi_audited.viewer.siem.common import cloud_flags, description, record_agent
+from pulumi_audited.viewer.siem.common import cloud_flags, description, flag_text, record_agent
 
 OUTCOME_COLOURS = {
     outcomes.SUCCEEDED: "green",
@@ -93,10 +93,6 @@ OWN_CSV_COLUMNS = (
 )
 
 
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
-
-
 def csv_header() -> str:
     return _csv_row(PULUMI_CSV_COLUMNS + OWN_CSV_COLUMNS)
 
@@ -110,7 +106,7 @@ def csv_record(record: dict) -> str:
             record.get("event"),
             description(record),
             record.get("source_ip"),
-            *(_flag(flag) for flag in cloud_flags(record)),
+            *(flag_text(flag) for flag in cloud_flags(record)),
             record_agent(record).get("name"),
             record.get("stack"),
             record.get("project"),

@@ -20,18 +20,16 @@ from pulumi_audited import timestamps
 from pulumi_audited.viewer.package import tool_version
 from pulumi_audited.viewer.safe_text import escape
 from pulumi_audited.viewer.siem.common import (
-    HIGH,
-    LOW,
-    MEDIUM,
+    CEF_SEVERITIES,
     VENDOR,
     cloud_flags,
     description,
     epoch_millis,
+    flag_text,
     record_agent,
     severity,
 )
 
-SEVERITIES = {LOW: 3, MEDIUM: 5, HIGH: 7}  # CEF's 0-10: 0-3 low, 4-6 medium, 7-8 high
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -42,10 +40,6 @@ def _header_field(value: object) -> str:
 
 def _extension_value(value: object) -> str:
     return escape(value).replace("=", "\\=")
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def cef_message(record: dict, preview_run_id: str | None = None) -> str:
@@ -59,16 +53,16 @@ def cef_message(record: dict, preview_run_id: str | None = None) -> str:
             _header_field(tool_version()),
             _header_field(record.get("event")),
             _header_field(description(record, preview_run_id)),
-            str(SEVERITIES[severity(record)]),
+            str(CEF_SEVERITIES[severity(record)]),
         ]
     )
     org_admin, stack_admin, auth_failure = cloud_flags(record)
     agent = record_agent(record)
     extensions = [
-        ("authenticationFailure", _flag(auth_failure)),
+        ("authenticationFailure", flag_text(auth_failure)),
         ("dvchost", record.get("host")),
-        ("requireOrgAdmin", _flag(org_admin)),
-        ("requireStackAdmin", _flag(stack_admin)),
+        ("requireOrgAdmin", flag_text(org_admin)),
+        ("requireStackAdmin", flag_text(stack_admin)),
         ("rt", epoch_millis(record.get("time"))),
         ("src", record.get("source_ip")),
         ("suser", record.get("user")),

@@ -14,6 +14,9 @@ VENDOR = "Pulumi"
 PULUMI_EXIT_AUTHENTICATION = 3  # PULUMI-FACTS, "Exit codes"
 
 LOW, MEDIUM, HIGH = "low", "medium", "high"
+CEF_SEVERITIES = {LOW: 3, MEDIUM: 5, HIGH: 7}  # CEF's 0-10: 0-3 low, 4-6 medium, 7-8 high
+
+CREATE, READ, UPDATE, DELETE, UNKNOWN = "create", "read", "update", "delete", "unknown"
 
 
 def as_map(value: object) -> dict:
@@ -52,6 +55,26 @@ def severity(record: dict) -> str:
     if record.get("effect") in ("infra", "state"):
         return MEDIUM
     return LOW
+
+
+def operation(record: dict) -> str:
+    """CREATE, DELETE, READ or UPDATE, from the event id and the command's effect."""
+    event = str(record.get("event") or "")
+    if event.endswith(("-created", "-create")) or record.get("command") == "new":
+        return CREATE
+    if event.endswith(("-deleted", "-delete")) or record.get("command") == "destroy":
+        return DELETE
+    effect = record.get("effect")
+    if effect == "read":
+        return READ
+    if effect in ("infra", "state", "local"):
+        return UPDATE
+    return UNKNOWN
+
+
+def flag_text(value: bool) -> str:
+    """A boolean as Pulumi Cloud's CSV and CEF exports write it."""
+    return "true" if value else "false"
 
 
 def cloud_flags(record: dict) -> tuple[bool, bool, bool]:

@@ -11,16 +11,23 @@ its model `gen_ai.request.model`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pulumi_audited import outcomes, timestamps
 from pulumi_audited.viewer.package import PACKAGE
-from pulumi_audited.viewer.siem import ocsf
-from pulumi_audited.viewer.siem.cef import SEVERITIES
 from pulumi_audited.viewer.siem.common import (
+    CEF_SEVERITIES,
+    CREATE,
+    DELETE,
+    READ,
+    UNKNOWN,
+    UPDATE,
     as_map,
     command_line,
     description,
     duration_ms,
     ip_address,
+    operation,
     record_agent,
     severity,
     text_or_none,
@@ -30,11 +37,11 @@ ECS_VERSION = "9.4.0"
 # Elastic's data stream names (`logs-<dataset>-<namespace>`) allow no hyphen in a dataset.
 DATASET_MODULE = "pulumi_audited"
 _EVENT_TYPES = {
-    ocsf.CREATE: "creation",
-    ocsf.DELETE: "deletion",
-    ocsf.UPDATE: "change",
-    ocsf.READ: "access",
-    ocsf.UNKNOWN: "info",
+    CREATE: "creation",
+    DELETE: "deletion",
+    UPDATE: "change",
+    READ: "access",
+    UNKNOWN: "info",
 }
 
 
@@ -87,14 +94,14 @@ def ecs_document(record: dict, preview_run_id: str | None = None) -> dict:
     event: dict = {
         "kind": "event",
         "category": ["configuration"],
-        "type": [_EVENT_TYPES[ocsf.activity(record)]],
+        "type": [_EVENT_TYPES[operation(record)]],
         "action": record.get("event"),
         "outcome": _outcome(record),
         "id": record.get("id"),
         "provider": "pulumi",
         "module": DATASET_MODULE,
         "dataset": f"{DATASET_MODULE}.audit",
-        "severity": SEVERITIES[severity(record)],
+        "severity": CEF_SEVERITIES[severity(record)],
         "reason": record.get("reason"),
     }
     took = duration_ms(record)
@@ -105,8 +112,6 @@ def ecs_document(record: dict, preview_run_id: str | None = None) -> dict:
         except ValueError:
             pass
         else:
-            import datetime as dt
-
             event["end"] = timestamps.format_instant(end)
             event["start"] = timestamps.format_instant(end - dt.timedelta(milliseconds=took))
     users = [

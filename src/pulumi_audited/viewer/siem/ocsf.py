@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pulumi_audited import outcomes
 from pulumi_audited.viewer.package import PACKAGE, tool_version
+from pulumi_audited.viewer.siem import common
 from pulumi_audited.viewer.siem.common import (
     HIGH,
     LOW,
@@ -25,6 +26,7 @@ from pulumi_audited.viewer.siem.common import (
     duration_ms,
     epoch_millis,
     ip_address,
+    operation,
     record_agent,
     severity,
     text_or_none,
@@ -42,6 +44,13 @@ ACTIVITIES = {
     UPDATE: "Update",
     DELETE: "Delete",
     OTHER: "Other",
+}
+_ACTIVITY_IDS = {
+    common.CREATE: CREATE,
+    common.READ: READ,
+    common.UPDATE: UPDATE,
+    common.DELETE: DELETE,
+    common.UNKNOWN: UNKNOWN,
 }
 SEVERITIES = {LOW: (2, "Low"), MEDIUM: (3, "Medium"), HIGH: (4, "High")}
 STATUS_SUCCESS, STATUS_FAILURE, STATUS_OTHER, STATUS_UNKNOWN = 1, 2, 99, 0
@@ -69,18 +78,7 @@ MAPPED = frozenset(
 
 
 def activity(record: dict) -> int:
-    """Create, Delete, Read or Update, from the event id and the command's effect."""
-    event = str(record.get("event") or "")
-    if event.endswith(("-created", "-create")) or record.get("command") == "new":
-        return CREATE
-    if event.endswith(("-deleted", "-delete")) or record.get("command") == "destroy":
-        return DELETE
-    effect = record.get("effect")
-    if effect == "read":
-        return READ
-    if effect in ("infra", "state", "local"):
-        return UPDATE
-    return UNKNOWN
+    return _ACTIVITY_IDS[operation(record)]
 
 
 def _status(record: dict) -> dict:
