@@ -5,6 +5,7 @@ any."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from pulumi_audited import outcomes, timestamps
@@ -102,7 +103,12 @@ def text_or_none(value: object) -> str | None:
 
 def ip_address(value: object) -> str | None:
     """`value` when it is an IPv4 or IPv6 address (normalised), else None."""
+    return _parsed_ip(str(value)) if value else None
+
+
+@functools.lru_cache(maxsize=4096)  # a log has few source addresses; parsing one is slow
+def _parsed_ip(text: str) -> str | None:
     try:
-        return str(ipaddress.ip_address(str(value))) if value else None
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None

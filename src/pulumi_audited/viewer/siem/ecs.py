@@ -51,14 +51,17 @@ def _outcome(record: dict) -> str:
     return "success" if record["outcome"] == outcomes.SUCCEEDED else "failure"
 
 
-def _compact(value: object) -> object:
-    """`value` without None, empty strings, lists and maps, at every depth."""
-    if isinstance(value, dict):
-        kept = {key: _compact(item) for key, item in value.items()}
-        return {key: item for key, item in kept.items() if item not in (None, "", [], {})}
-    if isinstance(value, list):
-        return [item for item in (_compact(item) for item in value) if item not in (None, "")]
-    return value
+def _compact(document: dict) -> dict:
+    """`document` without None, empty strings, lists and maps, at every depth."""
+    kept = {}
+    for key, value in document.items():
+        if isinstance(value, dict):
+            value = _compact(value)
+        elif isinstance(value, list):
+            value = [item for item in value if item is not None and item != ""]
+        if value is not None and value != "" and value != [] and value != {}:
+            kept[key] = value
+    return kept
 
 
 def _labels(record: dict, preview_run_id: str | None) -> dict:
@@ -119,13 +122,14 @@ def ecs_document(record: dict, preview_run_id: str | None = None) -> dict:
         for name in (record.get("user"), identity.get("os_user"), identity.get("sudo_user"))
     ]
     exit_code = record.get("exit_code")
+    source_ip = ip_address(record.get("source_ip"))
     document = {
         "@timestamp": record.get("time"),
         "ecs": {"version": ECS_VERSION},
         "message": description(record, preview_run_id),
         "event": event,
         "user": {"name": record.get("user")},
-        "source": {"ip": ip_address(record.get("source_ip"))},
+        "source": {"ip": source_ip},
         "host": {"name": record.get("host"), "hostname": record.get("host")},
         "process": {
             "name": "pulumi",
@@ -139,12 +143,10 @@ def ecs_document(record: dict, preview_run_id: str | None = None) -> dict:
         "related": {
             "user": list(dict.fromkeys(name for name in users if name)),
             "hosts": [record.get("host")],
-            "ip": [ip_address(record.get("source_ip"))],
+            "ip": [source_ip],
         },
         "gen_ai": {"agent": {"name": agent.get("name")}, "request": {"model": agent.get("model")}},
         "labels": _labels(record, preview_run_id),
         "tags": [PACKAGE],
     }
-    compacted = _compact(document)
-    assert isinstance(compacted, dict)
-    return compacted
+    return _compact(document)
