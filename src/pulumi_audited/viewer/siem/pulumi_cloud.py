@@ -7,8 +7,9 @@ github pulumi/pulumi `sdk/go/common/apitype/organizations.go` (with `UserInfo` i
 `AuditLogEvent`), which adds the optional `reqOrgAdmin`, `reqStackAdmin`, `authFailure`,
 `actorName` and `actorUrn`. `timestamp` is in Unix seconds; `user` always has `name`,
 `githubLogin` and `avatarUrl` (strings, empty when unknown); `tokenID` and `tokenName` are
-omitted (omitempty: no token is involved). `continuationToken` is omitted on the last page, as
-Cloud's omitempty does: an export is one page holding every matching event.
+omitted (omitempty: no token is involved). `continuationToken` is omitted: an export is one
+page holding every matching event, and pulumi's type declares the token omitempty, empty
+meaning no next page.
 
 An AI coding agent is the non-human actor: `actorName` is its name and `actorUrn`
 `urn:pulumi-audited:agent:<name>`. Cloud has no field for a preview's run id: when given, the
