@@ -280,11 +280,16 @@ def test_export_csv_starts_with_pulumi_clouds_columns(three_runs):
 def test_export_cef_uses_pulumis_extension_keys(three_runs):
     result = audit(three_runs, "export", "--format", "cef", "--outcome", "failed")
     (line,) = lines(result)
-    assert line.startswith("CEF:0|Pulumi|pulumi-audited|")
+    # Pulumi Cloud's syslog prefix (`Feb 14 14:53:01 HOST `), then the CEF message.
+    assert re.match(
+        r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ CEF:0\|Pulumi\|pulumi-audited\|", line
+    )
     header = line.split("|")
     assert header[4] == "stack-update-completed" and header[6] == "7"
     for key in ("dvchost=", "rt=", "src=", "suser=", "cs1=organization/webapp/staging"):
         assert key in header[7]
+    for flag in ("authenticationFailure", "requireOrgAdmin", "requireStackAdmin"):
+        assert f"{flag}=false" in header[7]
 
 
 def test_export_filters_and_output_file(three_runs, tmp_path):
@@ -518,10 +523,10 @@ def test_a_run_across_midnight(sandbox):
 def test_cef_escapes_its_separators(sandbox):
     sandbox.run("stack", "output", "-s", "a=b|c\\d/x/y")
     (start, _end) = lines(audit(sandbox, "export", "--format", "cef"))
-    fields = re.split(r"(?<!\\)\|", start, maxsplit=7)
+    fields = re.split(r"(?<!\\)\|", start[start.index("CEF:0|") :], maxsplit=7)
     assert len(fields) == 8 and fields[:3] == ["CEF:0", "Pulumi", "pulumi-audited"]
     assert "a=b\\|c\\\\d/x/y" in fields[5]
-    assert fields[7].startswith("dvchost=")
+    assert fields[7].startswith("authenticationFailure=false dvchost=")
     # In extensions only "=" and "\\" are special (a pipe needs no escape there).
     assert "cs1=a\\=b|c\\\\d/x/y " in fields[7]
 

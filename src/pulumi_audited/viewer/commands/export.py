@@ -9,11 +9,31 @@ import click
 
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
-from pulumi_audited.viewer.formats import cef_record, csv_header, csv_record, json_line
+from pulumi_audited.viewer.formats import csv_header, csv_record, json_line
 from pulumi_audited.viewer.query import newest_records, select_records
 from pulumi_audited.viewer.records import Damage
+from pulumi_audited.viewer.siem.cef import cef_line
+from pulumi_audited.viewer.siem.ecs import ecs_document
+from pulumi_audited.viewer.siem.ocsf import ocsf_event
+from pulumi_audited.viewer.siem.pulumi_cloud import cloud_event
 
-FORMATS = ("csv", "cef", "jsonl", "json")
+# One JSON line per record. The planned-versus-executed link (preview_run_id) is not known
+# here yet: each mapping takes it as an optional argument.
+EVENT_LINES = {
+    "jsonl": lambda record: record,
+    "ocsf": ocsf_event,
+    "ecs": ecs_document,
+}
+FORMATS = ("csv", "cef", "jsonl", "json", "ocsf", "ecs", "pulumi-cloud")
+
+
+def _json_array(items: Iterator[object], opening: str, closing: str) -> Iterator[str]:
+    yield opening
+    first = True
+    for item in items:
+        yield ("  " if first else ", ") + json_line(item)
+        first = False
+    yield closing
 
 
 def _lines(records: Iterator[dict], fmt: str) -> Iterator[str]:
@@ -23,17 +43,17 @@ def _lines(records: Iterator[dict], fmt: str) -> Iterator[str]:
             yield csv_record(record)
     elif fmt == "cef":
         for record in records:
-            yield cef_record(record)
-    elif fmt == "jsonl":
+            yield cef_line(record)
+    elif fmt in EVENT_LINES:
+        mapping = EVENT_LINES[fmt]
         for record in records:
-            yield json_line(record)
+            yield json_line(mapping(record))
+    elif fmt == "pulumi-cloud":
+        # Cloud's ListAuditLogEventsResponse, one page holding every event (see pulumi_cloud).
+        events = (cloud_event(record) for record in records)
+        yield from _json_array(events, '{"auditLogEvents": [', "]}")
     else:
-        yield "["
-        first = True
-        for record in records:
-            yield ("  " if first else ", ") + json_line(record)
-            first = False
-        yield "]"
+        yield from _json_array(records, "[", "]")
 
 
 @click.command("export")
@@ -54,8 +74,12 @@ def command(fmt: str, output: str | None, limit: int, **params) -> None:
 
     CSV starts with Pulumi Cloud's audit-log columns (Timestamp, Name, Login, Event,
     Description, SourceIP, RequireOrgAdmin, RequireStackAdmin, AuthenticationFailure), then
-    Agent, Stack, Project, Command, Outcome, ExitCode, DurationMs, RunID, Host. CEF names the
-    AI agent in cs5 (aiAgent) and its model in cs6 (aiAgentModel). `--outcome` keeps end
+    Agent, Stack, Project, Command, Outcome, ExitCode, DurationMs, RunID, Host. CEF lines
+    start with the syslog prefix of Pulumi Cloud's CEF export and name the AI agent in cs5
+    (aiAgent) and its model in cs6 (aiAgentModel). `ocsf` writes one OCSF 1.8 API Activity
+    event per record and `ecs` one Elastic Common Schema document per record, a JSON line
+    each; `pulumi-cloud` is one JSON document shaped as Pulumi Cloud's audit-log REST answer
+    ({"auditLogEvents": [...]}). `--outcome` keeps end
     records (start records have no outcome yet). `-n N` keeps the newest N records (a run
     is two records).
     """
