@@ -36,6 +36,7 @@ ENVIRONMENT = {
     "lock_timeout": "PULUMI_AUDITED_LOCK_TIMEOUT",
     "remote_timeout": "PULUMI_AUDITED_REMOTE_TIMEOUT",
     "ship_wait": "PULUMI_AUDITED_SHIP_WAIT",
+    "working_hours": "PULUMI_AUDITED_WORKING_HOURS",
 }
 
 # Where a value came from.
@@ -71,6 +72,7 @@ class Settings:
         "skip",
         "sources",
         "warnings",
+        "working_hours",
     )
 
     log: str | None
@@ -84,6 +86,7 @@ class Settings:
     # Seconds the shim may wait, after pulumi ends, for a running shipper to ship the end
     # record; 0 never waits.
     ship_wait: float
+    working_hours: str  # working_hours.py's form; only `audit report` reads it
     sources: dict[str, str]  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
     files: list[tuple[str, str]]  # (role, path) of each file read, lowest precedence first
     origins: dict[str, str]  # setting -> DEFAULT, SITE, USER, CHOSEN, TEAM or ENV
@@ -109,6 +112,9 @@ class Settings:
         self.lock_timeout = _seconds(values["lock_timeout"])
         self.remote_timeout = _seconds(values["remote_timeout"])
         self.ship_wait = _seconds(values["ship_wait"])
+        working_hours = values["working_hours"]
+        assert isinstance(working_hours, str)
+        self.working_hours = working_hours
         self.sources = sources
         self.files = files
         self.origins = origins
@@ -225,6 +231,11 @@ def _team_value(
         return current, (
             "pulumi is ignored: a team file may not choose the program to run; set it in your "
             "own config file or PULUMI_AUDITED_PULUMI"
+        )
+    if key == "working_hours":
+        return current, (
+            "working_hours is ignored: a team file may not choose which runs a report flags as "
+            "outside working hours; set it in your own config file or PULUMI_AUDITED_WORKING_HOURS"
         )
     if key == "skip":
         assert isinstance(current, list) and isinstance(value, list)

@@ -36,6 +36,8 @@ DEFAULTS: dict[str, object] = {
     "pulumi": None,
     "skip": list(DEFAULT_SKIP),
     **DEFAULT_SECONDS,
+    # Only `audit report` reads it (runs outside working hours); working_hours.py's form.
+    "working_hours": "Mon-Fri 08:00-18:00 UTC",
 }
 
 # Seconds settings: (least, most). The shim defers SIGTERM while it waits for a lock or a
@@ -74,6 +76,12 @@ def validate(key: str, value: object, base_dir: str) -> object:
         return value
     if key in SECONDS:
         return _check_seconds(key, value)
+    if key == "working_hours":
+        if not isinstance(value, str):
+            raise ValueError(f"working_hours must be text, not {_short(value)}")
+        from pulumi_audited import working_hours
+
+        return working_hours.parse(value).text
     raise ValueError(f"unknown setting {key!r}")
 
 

@@ -1,4 +1,4 @@
-"""The filters shared by `audit log`, `export` and `stats`: parsing and matching.
+"""The filters shared by `audit log`, `export`, `stats` and `report`: parsing and matching.
 
 Times are compared as RFC 3339 strings (`2026-11-21T05:18:00.123456Z`), which sort like the
 instants they name, so a record's `time` is never parsed. Exact values also become byte
@@ -213,7 +213,7 @@ class Filters:
 
 
 class Filter(NamedTuple):
-    """One row of FILTERS: an option of `audit log`, `export` and `stats`.
+    """One row of FILTERS: an option of `audit log`, `export`, `stats` and `report`.
 
     `match`: how a value is tested. "value" (exact or glob on the record's field of that name,
     also a byte needle), "agent" (AgentMatcher), "event" (exact or glob, not run-invariant),
@@ -237,6 +237,11 @@ FILTERS = (
     Filter("event", f"Event id, exact or glob, e.g. 'stack-update-*'. {_ANY_OF}", "event"),
     Filter("outcome", f"Outcome. {_ANY_OF}", "outcome", "choices"),
     Filter("host", f"Host name, exact or glob. {_ANY_OF}", "value"),
+    Filter(
+        "effect",
+        f"What the command changes: infra, state, local, read or unknown. {_ANY_OF}",
+        "value",
+    ),
     Filter(
         "agent",
         f"AI agent that ran pulumi, exact or glob; 'none': no agent, 'any': any agent. {_ANY_OF}",

@@ -1,0 +1,98 @@
+"""`audit report --html FILE`: the log as one page people read, and auditors file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+
+import click
+
+from pulumi_audited import working_hours
+from pulumi_audited.timestamps import format_instant
+from pulumi_audited.viewer.context import open_log, settings
+from pulumi_audited.viewer.filters import FILTERS, filter_options, filters_from
+from pulumi_audited.viewer.planned import link_previews
+from pulumi_audited.viewer.query import select_runs
+from pulumi_audited.viewer.records import Damage
+from pulumi_audited.viewer.report.page import Context, document
+from pulumi_audited.viewer.report.tally import Tally
+
+
+def _given(params: dict) -> list[str]:
+    """The filter options as typed, for the page and the export command it suggests."""
+    words: list[str] = []
+    for row in FILTERS:
+        value = params.get(row.name)
+        for item in [value] if isinstance(value, str) else value or ():
+            words += [f"--{row.name}", item]
+    return words
+
+
+@click.command("report")
+@click.option(
+    "--html",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="Write the report to FILE ('-': standard output).",
+)
+@filter_options(with_outcome_states=True)
+@click.option(
+    "--working-hours",
+    "hours",
+    default=None,
+    help="Runs outside these count as out of hours, e.g. 'Mon-Fri 08:00-18:00 Europe/Paris' "
+    "(default: the working_hours setting).",
+)
+@click.option(
+    "--rows",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Newest runs listed in each table; counts and charts always take every run.",
+)
+def command(output: str, hours: str | None, rows: int, **params) -> None:
+    """One self-contained HTML page (no script, nothing fetched; prints for an audit binder):
+    runs per day by outcome, infrastructure changes per stack and user, AI agents versus
+    humans, unplanned updates, failures and cancellations, secret reveals, runs outside
+    working hours, and every infrastructure-changing run linked to the preview that planned
+    it. Takes the filters of `audit log`."""
+    try:
+        window = working_hours.parse(hours or settings().working_hours)
+        given = _given(params)
+        filters = filters_from(params)
+        tally = Tally(window, rows)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--working-hours") from None
+    damage = Damage()
+    runs = select_runs(open_log(), filters, damage, newest_first=False)
+    links = link_previews(tally.feed(runs))
+    export = ["pulumi-audited", "audit", "export", "--effect", "infra", "--effect", "state"]
+    context = Context(
+        filters=" ".join(shlex.quote(word) for word in given),
+        hours=window.text,
+        generated=format_instant(dt.datetime.now(dt.timezone.utc))[:19] + "Z",
+        export_hint=" ".join(shlex.quote(word) for word in [*export, *given]),
+    )
+    page = document(tally, links, context)
+    if output == "-":
+        click.echo(page, nl=False)
+    else:
+        _write(output, page)
+    damage.report()
+
+
+def _write(path: str, page: str) -> None:
+    """The whole page or nothing: a reader never finds half a report."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(page)
+        os.replace(temporary, path)
+    except OSError as error:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
