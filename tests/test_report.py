@@ -7,10 +7,12 @@ import html
 import json
 import re
 import shlex
+from collections import Counter
 
 import pytest
 
 from pulumi_audited.store.local import LocalLog
+from pulumi_audited.viewer.report.periods import columns
 from pulumi_audited.viewer.report.tally import Tally
 from pulumi_audited.working_hours import parse
 
@@ -217,3 +219,43 @@ def test_standard_output_and_an_unwritable_file(day_of_work):
     result = day_of_work.run("audit", "report", "--html", str(target))
     assert result.returncode == 1
     assert result.stderr.decode() == f"Error: cannot write {target}: No such file or directory\n"
+
+
+def test_the_chart_groups_days_into_at_most_400_columns():
+    one = Counter(succeeded=1)
+    assert columns({}) == ("day", [])
+    unit, found = columns({"2026-01-01": one, "2026-01-03": Counter(failed=2)})
+    assert unit == "day" and [label for label, _ in found] == [
+        "2026-01-01",
+        "2026-01-02",
+        "2026-01-03",
+    ]
+    assert found[1][1] == Counter() and found[2][1] == Counter(failed=2)
+    unit, found = columns({"2024-01-03": one, "2026-01-01": one, "2026-01-02": one})
+    assert (
+        unit == "week"
+        and found[0][0] == "2024-01-01"
+        and found[-1] == ("2025-12-29", Counter(succeeded=2))
+    )
+    unit, found = columns({"2010-05-20": one, "2026-01-01": one})
+    assert unit == "month" and found[0][0] == "2010-05" and len(found) == 189
+    # Forged days at the calendar's ends, and one that is not a day.
+    unit, found = columns({"0001-01-01": one, "9999-12-31": one, "2026-13-01": one})
+    assert unit == "year" and found == [("0001", one), ("9999", one)]
+
+
+def test_forged_times_neither_break_nor_swell_the_page(sandbox):
+    for args in (["preview", "-s", "dev"], ["up", "--yes", "-s", "dev"], ["up", "--yes"]):
+        assert sandbox.run(*args).returncode == 0
+    (path,) = sandbox.log_dir.glob("*.jsonl")
+    forged = iter([b"0001-01-01T00:00:00.000000Z", b"9999-12-31T23:59:59.999999Z", b"garbage"])
+    path.write_bytes(
+        re.sub(
+            rb'"time":"[^"]*"',
+            lambda m: b'"time":"%s"' % next(forged, b"2026-11-20T10:00:00.000000Z"),
+            path.read_bytes(),
+        )
+    )
+    page = report(sandbox, "--working-hours", "Mon-Fri 08:00-18:00 America/New_York")
+    assert cards(page)["runs"] == 3
+    assert "Runs per year by outcome" in page and len(page) < 100_000

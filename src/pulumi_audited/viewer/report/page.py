@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from pulumi_audited import outcomes
-from pulumi_audited.viewer.report import charts
+from pulumi_audited.viewer.report import charts, periods
 from pulumi_audited.viewer.report.markup import Markup, anchor, join, tag, text
 from pulumi_audited.viewer.report.style import CSS
 from pulumi_audited.viewer.report.tally import HUMAN, Listing, Row, Tally
@@ -120,7 +120,7 @@ def _summary(tally: Tally, links: dict[str, str]) -> Markup:
 
 
 def _per_day(tally: Tally) -> Markup:
-    unit, buckets = tally.buckets()
+    unit, buckets = periods.columns(tally.per_day)
     series = [(name, colour) for name, colour in OUTCOME_COLOURS if tally.outcomes.get(name)]
     others = [name for name in tally.outcomes if name not in dict(OUTCOME_COLOURS)]
     series += [(name, "#333333") for name in others]

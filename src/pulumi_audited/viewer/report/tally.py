@@ -150,7 +150,7 @@ class Tally:
     def is_outside(self, stamp: str) -> bool:
         try:
             moment = timestamps.parse(stamp).astimezone(self.zone)
-        except ValueError:
+        except (ValueError, OverflowError):  # not a time, or a forged one at the calendar's end
             return False
         return not self.hours.contains(moment.weekday(), moment.hour * 60 + moment.minute)
 
@@ -165,32 +165,6 @@ class Tally:
                 by_user[user] += 1
                 by_actor[actor] += 1
         return by_stack, by_user, by_actor
-
-    def buckets(self) -> tuple[str, list[tuple[str, Counter]]]:
-        """Runs by outcome per day, or per week (from its Monday) beyond 400 days."""
-        days = sorted(day for day in self.per_day if len(day) == 10)
-        if not days:
-            return "day", []
-        try:
-            first, last = timestamps.parse_day(days[0]), timestamps.parse_day(days[-1])
-        except ValueError:
-            return "day", [(day, self.per_day[day]) for day in days]
-        by_week = (last - first).days > 400
-        step = dt.timedelta(days=7 if by_week else 1)
-        start = first - dt.timedelta(days=first.weekday()) if by_week else first
-        filled: dict[str, Counter] = {}
-        cursor = start
-        while cursor <= last:
-            filled[cursor.isoformat()] = Counter()
-            cursor += step
-        for day in days:
-            try:
-                moment = timestamps.parse_day(day)
-            except ValueError:
-                continue
-            key = moment - dt.timedelta(days=moment.weekday()) if by_week else moment
-            filled[key.isoformat()].update(self.per_day[day])
-        return ("week" if by_week else "day"), list(filled.items())
 
 
 def _zone(name: str) -> dt.tzinfo:
