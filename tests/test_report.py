@@ -114,6 +114,14 @@ def test_working_hours_come_from_the_option_or_the_setting(day_of_work):
     )
     shown = json.loads(day_of_work.run("audit", "config", "--json").stdout)
     assert shown["settings"]["working_hours"]["value"] == never
+    # The zone of a setting is looked up when a report needs it; a wrong one names the setting.
+    user_file.write_text("working_hours: Mon-Fri 08:00-18:00 Mars/Olympus\n")
+    result = day_of_work.run("audit", "report", "--html", str(day_of_work.root / "r.html"))
+    assert result.returncode == 125
+    assert result.stderr.decode() == (
+        f"pulumi-audited: the 'working_hours:' setting in {user_file}: working hours: unknown "
+        "time zone 'Mars/Olympus'\n"
+    )
 
 
 def test_a_team_file_cannot_choose_the_working_hours(day_of_work):

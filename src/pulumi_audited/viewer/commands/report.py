@@ -9,6 +9,7 @@ import shlex
 import click
 
 from pulumi_audited import working_hours
+from pulumi_audited.config import ConfigError
 from pulumi_audited.timestamps import format_instant
 from pulumi_audited.viewer.context import open_log, settings
 from pulumi_audited.viewer.filters import FILTERS, filter_options, filters_from
@@ -58,13 +59,17 @@ def command(output: str, hours: str | None, rows: int, **params) -> None:
     humans, unplanned updates, failures and cancellations, secret reveals, runs outside
     working hours, and every infrastructure-changing run linked to the preview that planned
     it. Takes the filters of `audit log`."""
+    given = _given(params)
+    filters = filters_from(params)
+    current = settings()
     try:
-        window = working_hours.parse(hours or settings().working_hours)
-        given = _given(params)
-        filters = filters_from(params)
+        window = working_hours.parse(hours or current.working_hours)
         tally = Tally(window, rows)
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--working-hours") from None
+        if hours is not None:
+            raise click.BadParameter(str(error), param_hint="--working-hours") from None
+        # The setting's form was checked when it was read; its time zone only now.
+        raise ConfigError(f"{current.named_by('working_hours')}: {error}") from None
     damage = Damage()
     runs = select_runs(open_log(), filters, damage, newest_first=False)
     links = link_previews(tally.feed(runs))

@@ -194,8 +194,9 @@ def _unplanned(tally: Tally, links: dict[str, str]) -> Markup:
         "Unplanned changes",
         tag(
             "p",
-            "Updates (up, destroy, refresh) that no preview of the same stack by the same user "
-            "planned: the latest preview before the update, with no other update in between.",
+            "Updates (up, destroy, refresh) that no successful preview planned: the last one of "
+            "the same stack, by the same user, shortly before the update, with no other update "
+            "of the stack in between.",
         ),
         charts.share_bar(
             [("planned", planned, "#4c9a2a"), ("unplanned", unplanned, "#c8372d")],

@@ -20,9 +20,10 @@ CHANGING_EFFECTS = frozenset({"infra", "state"})
 HUMAN = "human"
 CANCELLATIONS = (outcomes.CANCELED, outcomes.SIGNALED)
 # What planned.link_previews links (its signature is all this module relies on): updates, each
-# to a preview.
+# to a plan, which is a preview or a read-only run of an update's command (`destroy
+# --preview-only`, recorded with effect read).
 UPDATES = frozenset({"up", "destroy", "refresh"})
-PREVIEW = "preview"
+PLANS = UPDATES | {"preview"}
 
 
 class Row(NamedTuple):
@@ -99,7 +100,7 @@ class Tally:
         self.outside = Listing(rows)
         # Run id -> (stack, user, actor) of each update that a preview could have planned.
         self.updates: dict[str, tuple[str, str, str]] = {}
-        self.previews: dict[str, Row] = {}  # every preview, for the links
+        self.previews: dict[str, Row] = {}  # every plan, for the links
 
     def feed(self, runs: Iterable[Run]) -> Iterator[Run]:
         """Each run, after counting it (so one pass can also link previews)."""
@@ -132,7 +133,7 @@ class Tally:
             self.changes_by_user[row.user] += 1
             if command in UPDATES:
                 self.updates[row.run_id] = (row.stack, row.user, actor)
-        elif command == PREVIEW:
+        elif command in PLANS:
             self.previews[run.run_id] = Row.of(run, actor)
         if outcome in outcomes.FAILURES or outcome in CANCELLATIONS:
             row = row or Row.of(run, actor)
