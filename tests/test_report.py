@@ -28,8 +28,8 @@ def report(sandbox, *args: str, env: dict | None = None) -> str:
 
 
 def cards(page: str) -> dict[str, int]:
-    found = re.findall(r"<dd>([\d,]+)</dd><dt>(?:<a [^>]*>)?([^<]+)<", page)
-    return {name: int(value.replace(",", "")) for value, name in found}
+    found = re.findall(r"<dt>(?:<a [^>]*>)?([^<]+)(?:</a>)?</dt><dd>([\d,]+)</dd>", page)
+    return {name: int(value.replace(",", "")) for name, value in found}
 
 
 def run_ids(sandbox) -> list[str]:
@@ -168,7 +168,9 @@ def test_working_hours_are_read_in_their_time_zone():
 def test_long_tables_keep_the_newest_rows_and_name_the_export_that_has_them_all(day_of_work):
     page = report(day_of_work, "--rows", "1")
     assert "The newest 1 of 4, newest first. 3 more are not shown" in page
-    command = re.search(r"not shown: (pulumi-audited audit export [^<]*) lists them all", page)
+    command = re.search(
+        r"not shown: <code>(pulumi-audited audit export [^<]*)</code> lists them all", page
+    )
     assert command, page
     words = shlex.split(html.unescape(command.group(1)))
     assert words[:3] == ["pulumi-audited", "audit", "export"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from pulumi_audited import outcomes
 from pulumi_audited.viewer.report import charts, periods
 from pulumi_audited.viewer.report.markup import Markup, anchor, join, tag, text
 from pulumi_audited.viewer.report.style import CSS
-from pulumi_audited.viewer.report.tally import HUMAN, Listing, Row, Tally
+from pulumi_audited.viewer.report.tally import CANCELLATIONS, HUMAN, Listing, Row, Tally
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 OUTCOME_COLOURS = (
@@ -30,14 +31,13 @@ _PALETTE = ("#3b6ea5", "#d9822b", "#8e6bbf", "#2a9d8f", "#c8372d", "#6d6875", "#
 _TOP = 15
 
 
-class Context:
+class Context(NamedTuple):
     """What the page says about how it was made."""
 
-    def __init__(self, filters: str, hours: str, generated: str, export_hint: str) -> None:
-        self.filters = filters
-        self.hours = hours
-        self.generated = generated
-        self.export_hint = export_hint
+    filters: str
+    hours: str
+    generated: str
+    export_hint: str
 
 
 def document(tally: Tally, links: dict[str, str], context: Context) -> str:
@@ -97,7 +97,7 @@ def _section(ident: str, title: str, *children: object) -> Markup:
 def _summary(tally: Tally, links: dict[str, str]) -> Markup:
     planned = sum(1 for run_id in tally.updates if run_id in links)
     agents = tally.runs - tally.actors.get(HUMAN, 0)
-    cancelled = sum(tally.outcomes.get(o, 0) for o in (outcomes.CANCELED, outcomes.SIGNALED))
+    cancelled = sum(tally.outcomes.get(o, 0) for o in CANCELLATIONS)
     figures = (
         ("runs", tally.runs, None),
         ("infrastructure changes", tally.changes.total, "changes"),
@@ -111,8 +111,8 @@ def _summary(tally: Tally, links: dict[str, str]) -> Markup:
     cards = [
         tag(
             "div",
-            tag("dd", charts.number(value)),
             tag("dt", tag("a", name, href=f"#{target}") if target else name),
+            tag("dd", charts.number(value)),
         )
         for name, value, target in figures
     ]
@@ -288,11 +288,12 @@ def _table(head: Sequence[str], body: list[Markup]) -> Markup:
     )
 
 
-def _left_out(listing: Listing, hint: str = "") -> Markup:
+def _left_out(listing: Listing, hint: Markup | None = None) -> Markup:
     shown = f"The newest {len(listing.rows):,} of {listing.total:,}, newest first."
     if not listing.left_out:
         return tag("p", f"{listing.total:,} runs, newest first.", class_="note")
-    return tag("p", f"{shown} {listing.left_out:,} more are not shown{hint}.", class_="note")
+    more = f"{shown} {listing.left_out:,} more are not shown"
+    return tag("p", more, hint or "", ".", class_="note")
 
 
 def _change_table(tally: Tally, links: dict[str, str], context: Context) -> Markup:
@@ -316,7 +317,7 @@ def _change_table(tally: Tally, links: dict[str, str], context: Context) -> Mark
                 id=anchor(row.run_id),
             )
         )
-    hint = f": {context.export_hint} lists them all" if listing.left_out else ""
+    hint = join([": ", tag("code", context.export_hint), " lists them all"])
     content = (
         join([_left_out(listing, hint), _table([*_COLUMNS, "git head", "plan", "arguments"], body)])
         if listing.total

@@ -10,7 +10,8 @@ h3 { font-size: 1rem; margin: 1rem 0 .3rem; }
 .meta, .note { color: #57606a; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr));
   gap: .6rem; margin: 1rem 0; }
-.cards div { border: 1px solid #d8dee4; border-radius: 6px; padding: .5rem .8rem; }
+.cards div { border: 1px solid #d8dee4; border-radius: 6px; padding: .5rem .8rem;
+  display: flex; flex-direction: column-reverse; justify-content: flex-end; }
 .cards dd { font-size: 1.5rem; font-weight: 600; margin: 0; }
 .cards dt { color: #57606a; }
 .pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr));
@@ -30,7 +31,8 @@ th, td { text-align: left; padding: 2px 6px; border-bottom: 1px solid #eaeef2;
 th { background: #f6f8fa; }
 td.when { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.argv, td.mono { font-family: ui-monospace, Menlo, Consolas, monospace; word-break: break-all; }
+code, td.argv, td.mono { font-family: ui-monospace, Menlo, Consolas, monospace;
+  word-break: break-all; }
 td.argv { max-width: 28rem; }
 .o-failed, .o-signaled, .unplanned { color: #c8372d; font-weight: 600; }
 .o-canceled { color: #b36b00; }
