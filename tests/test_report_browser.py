@@ -10,6 +10,7 @@ tests/artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -32,18 +33,25 @@ def browser():
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(argument)
     options.add_argument("--window-size=1280,1600")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # The console, and the DevTools network events (every request, file:// ones included).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     # The driver named explicitly: selenium then never looks for one to download.
     driver = webdriver.Chrome(options=options, service=Service(which("chromedriver")))
     yield driver
     driver.quit()
 
 
-def load(browser, path: Path) -> list[dict]:
-    """Open the file; the console's entries while it loaded."""
+def load(browser, path: Path) -> tuple[list[dict], list[str]]:
+    """Open the file: the console's entries while it loaded, and what else it requested."""
     browser.get_log("browser")  # what earlier pages left
+    browser.get_log("performance")
     browser.get(path.as_uri())
-    return browser.get_log("browser")
+    requested = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            requested.append(message["params"]["request"]["url"])
+    return browser.get_log("browser"), [url for url in requested if url != path.as_uri()]
 
 
 def test_a_hostile_report_loads_clean_and_nothing_in_it_runs(sandbox, browser):
@@ -52,8 +60,9 @@ def test_a_hostile_report_loads_clean_and_nothing_in_it_runs(sandbox, browser):
     write_hostile_run(sandbox)
     report(sandbox)
     page = sandbox.root / "report.html"
-    console = load(browser, page)
-    assert console == [], console  # no script error, no CSP violation, nothing fetched
+    console, requested = load(browser, page)
+    assert console == [], console  # no script error, no CSP violation
+    assert requested == []
     assert browser.title == TITLE
     assert browser.execute_script("return typeof window.pwned") == "undefined"
     assert browser.execute_script("return document.scripts.length + document.images.length") == 0
@@ -91,8 +100,8 @@ def test_a_hostile_report_loads_clean_and_nothing_in_it_runs(sandbox, browser):
 
 
 def test_the_checks_above_catch_a_script_that_runs_or_is_blocked(tmp_path, browser):
-    """The probes can fail: a blocked inline script is in the console, and one that runs
-    changes the title."""
+    """The probes can fail: a blocked inline script is in the console, one that runs changes
+    the title, and a fetch is counted."""
     script = "<script>document.title='ran'; window.pwned = 1</script>"
     blocked = tmp_path / "blocked.html"
     csp = CSP.replace("'", "&#x27;")
@@ -100,7 +109,7 @@ def test_the_checks_above_catch_a_script_that_runs_or_is_blocked(tmp_path, brows
         f'<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="{csp}">'
         f"<title>{TITLE}</title>{script}"
     )
-    console = load(browser, blocked)
+    console, _ = load(browser, blocked)
     assert browser.title == TITLE
     assert any("Content Security Policy" in entry["message"] for entry in console), console
     ran = tmp_path / "ran.html"
@@ -108,3 +117,10 @@ def test_the_checks_above_catch_a_script_that_runs_or_is_blocked(tmp_path, brows
     load(browser, ran)
     assert browser.title == "ran"
     assert browser.execute_script("return typeof window.pwned") == "number"
+    # A fetch shows among the requests the report is checked for.
+    (tmp_path / "style.css").write_text("body { color: black }")
+    fetching = tmp_path / "fetching.html"
+    fetching.write_text(
+        f'<!DOCTYPE html><title>{TITLE}</title><link rel="stylesheet" href="style.css">'
+    )
+    assert load(browser, fetching)[1] == [(tmp_path / "style.css").as_uri()]
