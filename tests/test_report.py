@@ -269,3 +269,18 @@ def test_forged_times_neither_break_nor_swell_the_page(sandbox):
     page = report(sandbox, "--working-hours", "Mon-Fri 08:00-18:00 America/New_York")
     assert cards(page)["runs"] == 3
     assert "Runs per year by outcome" in page and len(page) < 100_000
+
+
+def test_the_page_says_where_it_read_and_what_it_skipped(day_of_work):
+    page = report(day_of_work)
+    assert f"Log: {day_of_work.log_dir}." in page
+    assert "The hash chain was not checked for this report" in page
+    (path,) = day_of_work.log_dir.glob("*.jsonl")
+    with open(path, "ab") as handle:
+        handle.write(b'{"not": "ours"}\n<script>x</script>\n')
+    out = day_of_work.root / "report.html"
+    result = day_of_work.run("audit", "report", "--html", str(out))
+    assert result.returncode == 0 and b"skipped 2 corrupt or foreign line(s)" in result.stderr
+    page = out.read_text()
+    assert "2 line(s) of the log were not records and were skipped" in page
+    assert cards(page)["runs"] == 6 and "<script>" not in page

@@ -11,7 +11,7 @@ import click
 from pulumi_audited import working_hours
 from pulumi_audited.config import ConfigError
 from pulumi_audited.timestamps import format_instant
-from pulumi_audited.viewer.context import open_log, settings
+from pulumi_audited.viewer.context import log_location, open_location, settings
 from pulumi_audited.viewer.filters import FILTERS, filter_options, filters_from
 from pulumi_audited.viewer.planned import link_previews
 from pulumi_audited.viewer.query import select_runs
@@ -71,7 +71,9 @@ def command(output: str, hours: str | None, rows: int, **params) -> None:
         # The setting's form was checked when it was read; its time zone only now.
         raise ConfigError(f"{current.named_by('working_hours')}: {error}") from None
     damage = Damage()
-    runs = select_runs(open_log(), filters, damage, newest_first=False)
+    location = log_location(current)
+    store = open_location(location, timeout=current.remote_timeout)
+    runs = select_runs(store, filters, damage, newest_first=False)
     links = link_previews(tally.feed(runs))
     export = ["pulumi-audited", "audit", "export", "--effect", "infra", "--effect", "state"]
     context = Context(
@@ -79,6 +81,8 @@ def command(output: str, hours: str | None, rows: int, **params) -> None:
         hours=window.text,
         generated=format_instant(dt.datetime.now(dt.timezone.utc))[:19] + "Z",
         export_hint=" ".join(shlex.quote(word) for word in [*export, *given]),
+        log=location,
+        skipped=len(damage.places),
     )
     page = document(tally, links, context)
     if output == "-":

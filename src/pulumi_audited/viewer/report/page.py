@@ -38,6 +38,8 @@ class Context(NamedTuple):
     hours: str
     generated: str
     export_hint: str
+    log: str
+    skipped: int  # lines of the log that were not records
 
 
 def document(tally: Tally, links: dict[str, str], context: Context) -> str:
@@ -72,9 +74,10 @@ def document(tally: Tally, links: dict[str, str], context: Context) -> str:
         tag(
             "p",
             f"{tally.runs:,} runs from {period} (UTC). Filters: {context.filters or 'none'}. "
-            f"Generated {context.generated} by pulumi-audited.",
+            f"Log: {context.log}. Generated {context.generated} by pulumi-audited.",
             class_="meta",
         ),
+        _integrity(context.skipped),
     )
     body = tag("body", header, tag("main", *sections))
     return (
@@ -83,6 +86,17 @@ def document(tally: Tally, links: dict[str, str], context: Context) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Pulumi audit report</title>"
         f"<style>{CSS}</style></head>{body}</html>\n"
+    )
+
+
+def _integrity(skipped: int) -> Markup:
+    """What the page cannot vouch for: it reads records, it does not walk their hash chain."""
+    verify = tag("code", "pulumi-audited audit verify")
+    if skipped:
+        lines = f"{skipped:,} line(s) of the log were not records and were skipped; "
+        return tag("p", lines, verify, " names them.", class_="warning")
+    return tag(
+        "p", "The hash chain was not checked for this report: ", verify, " does.", class_="meta"
     )
 
 

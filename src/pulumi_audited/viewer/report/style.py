@@ -8,6 +8,7 @@ h1 { font-size: 1.6rem; margin: 0 0 .3rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 .6rem; border-bottom: 2px solid #d8dee4; }
 h3 { font-size: 1rem; margin: 1rem 0 .3rem; }
 .meta, .note { color: #57606a; }
+.warning { color: #c8372d; font-weight: 600; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr));
   gap: .6rem; margin: 1rem 0; }
 .cards div { border: 1px solid #d8dee4; border-radius: 6px; padding: .5rem .8rem;
