@@ -2,12 +2,10 @@
 
 Days (ranges and lists: `Mon-Fri`, `Sun-Thu`, `Mon,Wed,Fri`), then a span of the clock
 (start inclusive, end exclusive, start before end), then an optional IANA time zone (UTC when
-left out, the log's own zone). Parsed with string operations only: config_values.py checks the
-setting with it, and the shim may read the configuration. The zone is looked up only by the
-viewer (zoneinfo), when a report asks which runs fell outside these hours.
+left out, the log's own zone). Parsed with string operations only, and no `__future__`:
+config_values.py checks the setting with it, and the shim reads the configuration. The zone is
+looked up only by the viewer (zoneinfo), when a report asks which runs fell outside these hours.
 """
-
-from __future__ import annotations
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FORM = "days, hours and an optional time zone, e.g. 'Mon-Fri 08:00-18:00 Europe/Paris'"
