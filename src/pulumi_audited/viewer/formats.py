@@ -18,6 +18,7 @@ import click
 
 from pulumi_audited import outcomes, timestamps
 from pulumi_audited.viewer import pager
+from pulumi_audited.viewer.planned import preview_run_id
 from pulumi_audited.viewer.safe_text import csv_cell, escape
 from pulumi_audited.viewer.version import tool_version
 
@@ -89,6 +90,7 @@ OWN_CSV_COLUMNS = (
     "DurationMs",
     "RunID",
     "Host",
+    "PreviewRunID",
 )
 _PULUMI_EXIT_AUTHENTICATION = 3  # PULUMI-FACTS, "Exit codes"
 
@@ -140,6 +142,7 @@ def csv_record(record: dict) -> str:
             record.get("duration_ms"),
             record.get("run_id"),
             record.get("host"),
+            preview_run_id(record),
         ]
     )
 

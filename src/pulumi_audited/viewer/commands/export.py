@@ -10,10 +10,18 @@ import click
 from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
 from pulumi_audited.viewer.formats import cef_record, csv_header, csv_record, json_line
+from pulumi_audited.viewer.plan_query import (
+    linked_newest_records,
+    linked_records,
+    plan_window_option,
+    window_seconds,
+)
+from pulumi_audited.viewer.planned import PREVIEW_RUN_ID
 from pulumi_audited.viewer.query import newest_records, select_records
 from pulumi_audited.viewer.records import Damage
 
 FORMATS = ("csv", "cef", "jsonl", "json")
+LOG_ITSELF = "jsonl"  # the records as written: no preview_run_id
 
 
 def _lines(records: Iterator[dict], fmt: str) -> Iterator[str]:
@@ -24,8 +32,10 @@ def _lines(records: Iterator[dict], fmt: str) -> Iterator[str]:
     elif fmt == "cef":
         for record in records:
             yield cef_record(record)
-    elif fmt == "jsonl":
+    elif fmt == LOG_ITSELF:
+        # Byte for byte the log's lines, so that their hash chain still verifies.
         for record in records:
+            record.pop(PREVIEW_RUN_ID, None)
             yield json_line(record)
     else:
         yield "["
@@ -49,12 +59,15 @@ def _lines(records: Iterator[dict], fmt: str) -> Iterator[str]:
     show_default=True,
     help="Only the newest N matching records (still oldest first); 0: all.",
 )
-def command(fmt: str, output: str | None, limit: int, **params) -> None:
+@plan_window_option
+def command(fmt: str, output: str | None, limit: int, plan_window: str | None, **params) -> None:
     """Every record that matches the filters, oldest first.
 
     CSV starts with Pulumi Cloud's audit-log columns (Timestamp, Name, Login, Event,
     Description, SourceIP, RequireOrgAdmin, RequireStackAdmin, AuthenticationFailure), then
-    Agent, Stack, Project, Command, Outcome, ExitCode, DurationMs, RunID, Host. CEF names the
+    Agent, Stack, Project, Command, Outcome, ExitCode, DurationMs, RunID, Host,
+    PreviewRunID (the preview that planned an update; `json` gives it as preview_run_id,
+    `jsonl` is the log's own lines, byte for byte). CEF names the
     AI agent in cs5 (aiAgent) and its model in cs6 (aiAgentModel). `--outcome` keeps end
     records (start records have no outcome yet). `-n N` keeps the newest N records (a run
     is two records).
@@ -63,10 +76,18 @@ def command(fmt: str, output: str | None, limit: int, **params) -> None:
         raise click.BadParameter("must be 0 (all) or more", param_hint="-n/--limit")
     filters = filters_from(params)
     damage = Damage()
-    if limit:
-        records = iter(newest_records(open_log(), filters, damage, limit))
+    window = window_seconds(plan_window)
+    store = open_log()
+    if fmt == LOG_ITSELF and not filters.unplanned:
+        records = (
+            iter(newest_records(store, filters, damage, limit))
+            if limit
+            else select_records(store, filters, damage)
+        )
+    elif limit:
+        records = iter(linked_newest_records(store, filters, damage, limit, window))
     else:
-        records = select_records(open_log(), filters, damage)
+        records = linked_records(store, filters, damage, window)
     handle = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
     try:
         write = handle.write
