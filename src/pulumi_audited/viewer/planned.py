@@ -117,7 +117,7 @@ def plans(plan: Plan, update: Run, window: float) -> bool:
     """Whether `plan`, the last plan of the update's kind on its stack with no update in
     between, planned `update`."""
     started = str(update.time or "")
-    if plan.kind != update_kind(update) or not plan.ended or plan.ended > started:
+    if not plan.ended or plan.ended > started:
         return False
     if plan.who != _who(update) or not _same_code(plan.git, _git_state(update)):
         return False
