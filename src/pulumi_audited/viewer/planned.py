@@ -37,7 +37,7 @@ _PLAN_OF = {"preview": "up", "destroy": "destroy", "refresh": "refresh"}
 _OPEN_LIMIT = 10_000
 
 
-class Fields(Protocol):
+class Fields(Protocol):  # a Run or a record: both answer get()
     def get(self, key: str) -> object: ...
 
 
