@@ -241,7 +241,9 @@ def test_export_jsonl_is_the_log_itself(three_runs):
 
 def test_export_json_is_one_array(three_runs):
     result = audit(three_runs, "export", "--format", "json")
-    assert json.loads(result.stdout) == three_runs.records()
+    # Each record as written, with the preview that planned its run (none did here).
+    expected = [{**record, "preview_run_id": None} for record in three_runs.records()]
+    assert json.loads(result.stdout) == expected
 
 
 def test_export_csv_starts_with_pulumi_clouds_columns(three_runs):
@@ -266,6 +268,7 @@ def test_export_csv_starts_with_pulumi_clouds_columns(three_runs):
         "DurationMs",
         "RunID",
         "Host",
+        "PreviewRunID",
     ]
     records = three_runs.records()
     assert len(rows) == 1 + len(records)

@@ -37,6 +37,7 @@ ENVIRONMENT = {
     "remote_timeout": "PULUMI_AUDITED_REMOTE_TIMEOUT",
     "ship_wait": "PULUMI_AUDITED_SHIP_WAIT",
     "working_hours": "PULUMI_AUDITED_WORKING_HOURS",
+    "plan_window": "PULUMI_AUDITED_PLAN_WINDOW",
 }
 
 # Where a value came from.
@@ -66,6 +67,7 @@ class Settings:
         "on_failure",
         "origins",
         "pinned",
+        "plan_window",
         "pulumi",
         "remote_timeout",
         "ship_wait",
@@ -87,6 +89,8 @@ class Settings:
     # record; 0 never waits.
     ship_wait: float
     working_hours: str  # working_hours.py's form; only `audit report` reads it
+    # The viewer's: how long before an update the preview that planned it may have started.
+    plan_window: float
     sources: dict[str, str]  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
     files: list[tuple[str, str]]  # (role, path) of each file read, lowest precedence first
     origins: dict[str, str]  # setting -> DEFAULT, SITE, USER, CHOSEN, TEAM or ENV
@@ -115,6 +119,7 @@ class Settings:
         working_hours = values["working_hours"]
         assert isinstance(working_hours, str)
         self.working_hours = working_hours
+        self.plan_window = _seconds(values["plan_window"])
         self.sources = sources
         self.files = files
         self.origins = origins
@@ -259,6 +264,14 @@ def _team_value(
         assert isinstance(value, str)  # None equals the default, returned above
         refusal = _team_log_refusal(value, current_origin, source)
         return (current, f"log is ignored: {refusal}") if refusal else (value, None)
+    if key == "plan_window":
+        assert isinstance(value, float) and isinstance(current, float)
+        if value <= current:
+            return value, None
+        return current, (
+            f"plan_window: {value:g} is ignored: a team file may shorten the plan window "
+            f"({current:g} seconds), never lengthen it"
+        )
     if key in TEAM_SECONDS:
         least, most = TEAM_SECONDS[key]
         assert isinstance(value, float)

@@ -19,6 +19,7 @@ import click
 
 from pulumi_audited import outcomes
 from pulumi_audited.viewer import pager
+from pulumi_audited.viewer.planned import preview_run_id
 from pulumi_audited.viewer.safe_text import csv_cell, escape
 from pulumi_audited.viewer.siem.common import cloud_flags, description, flag_text, record_agent
 
@@ -90,6 +91,7 @@ OWN_CSV_COLUMNS = (
     "DurationMs",
     "RunID",
     "Host",
+    "PreviewRunID",
 )
 
 
@@ -116,6 +118,7 @@ def csv_record(record: dict) -> str:
             record.get("duration_ms"),
             record.get("run_id"),
             record.get("host"),
+            preview_run_id(record),
         ]
     )
 

@@ -13,8 +13,7 @@ from pulumi_audited.config import ConfigError
 from pulumi_audited.timestamps import format_instant
 from pulumi_audited.viewer.context import log_location, open_location, settings
 from pulumi_audited.viewer.filters import FILTERS, filter_options, filters_from
-from pulumi_audited.viewer.planned import link_previews
-from pulumi_audited.viewer.query import select_runs
+from pulumi_audited.viewer.plan_query import linked_runs, plan_window_option, window_seconds
 from pulumi_audited.viewer.records import Damage
 from pulumi_audited.viewer.report.page import Context, document
 from pulumi_audited.viewer.report.tally import Tally
@@ -53,7 +52,8 @@ def _given(params: dict) -> list[str]:
     type=click.IntRange(min=1),
     help="Newest runs listed in each table; counts and charts always take every run.",
 )
-def command(output: str, hours: str | None, rows: int, **params) -> None:
+@plan_window_option
+def command(output: str, hours: str | None, rows: int, plan_window: str | None, **params) -> None:
     """One self-contained HTML page (no script, nothing fetched; prints for an audit binder):
     runs per day by outcome, infrastructure changes per stack and user, AI agents versus
     humans, unplanned updates, failures and cancellations, secret reveals, runs outside
@@ -73,8 +73,12 @@ def command(output: str, hours: str | None, rows: int, **params) -> None:
     damage = Damage()
     location = log_location(current)
     store = open_location(location, timeout=current.remote_timeout)
-    runs = select_runs(store, filters, damage, newest_first=False)
-    links = link_previews(tally.feed(runs))
+    # Linked as `audit log` links them: every run of the stack is read, whatever the filters.
+    links: dict[str, str] = {}
+    for run, preview in linked_runs(store, filters, damage, window_seconds(plan_window)):
+        tally.add(run)
+        if preview is not None:
+            links[run.run_id] = preview
     export = ["pulumi-audited", "audit", "export", "--effect", "infra", "--effect", "state"]
     context = Context(
         filters=" ".join(shlex.quote(word) for word in given),

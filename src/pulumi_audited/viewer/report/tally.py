@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from pulumi_audited import outcomes, timestamps
+from pulumi_audited.viewer.planned import plan_kind, update_kind
 from pulumi_audited.viewer.runs import Run
 from pulumi_audited.working_hours import WorkingHours
 
 CHANGING_EFFECTS = frozenset({"infra", "state"})
 HUMAN = "human"
 CANCELLATIONS = (outcomes.CANCELED, outcomes.SIGNALED)
-# What planned.link_previews links (its signature is all this module relies on): updates, each
-# to a plan, which is a preview or a read-only run of an update's command (`destroy
-# --preview-only`, recorded with effect read).
-UPDATES = frozenset({"up", "destroy", "refresh"})
-PLANS = UPDATES | {"preview"}
 
 
 class Row(NamedTuple):
@@ -102,12 +97,6 @@ class Tally:
         self.updates: dict[str, tuple[str, str, str]] = {}
         self.previews: dict[str, Row] = {}  # every plan, for the links
 
-    def feed(self, runs: Iterable[Run]) -> Iterator[Run]:
-        """Each run, after counting it (so one pass can also link previews)."""
-        for run in runs:
-            self.add(run)
-            yield run
-
     def add(self, run: Run) -> None:
         self.runs += 1
         stamp = str(run.time or "")
@@ -124,16 +113,15 @@ class Tally:
         actor = str(agent.get("name")) if agent is not None else HUMAN
         self.actors[actor] += 1
         row: Row | None = None
-        command = run.get("command")
         if run.get("effect") in CHANGING_EFFECTS:
             row = Row.of(run, actor)
             self.changes.add(row)
             self.change_actors[actor] += 1
             self.changes_by_stack[row.stack] += 1
             self.changes_by_user[row.user] += 1
-            if command in UPDATES:
+            if update_kind(run) is not None:
                 self.updates[row.run_id] = (row.stack, row.user, actor)
-        elif command in PLANS:
+        elif plan_kind(run) is not None:
             self.previews[run.run_id] = Row.of(run, actor)
         if outcome in outcomes.FAILURES or outcome in CANCELLATIONS:
             row = row or Row.of(run, actor)
