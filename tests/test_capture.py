@@ -88,6 +88,21 @@ def write_credentials_document(folder: Path, document: object) -> Path:
 # --- the result's shape -----------------------------------------------------------------
 
 
+# The identity's keys in their order: the contract this file checks, and the list
+# tests/test_record_docs.py holds docs/record-format.md to.
+IDENTITY_KEYS = (
+    "os_user",
+    "uid",
+    "sudo_user",
+    "git_email",
+    "ci",
+    "parent_run_id",
+    "agent",
+    "parents",
+    "terminal",
+)
+
+
 def test_keys_are_fixed_and_ordered(root: Path, environ: dict[str, str]) -> None:
     context = capture(environ)
     assert list(context) == [
@@ -101,17 +116,7 @@ def test_keys_are_fixed_and_ordered(root: Path, environ: dict[str, str]) -> None
         "backend",
         "cwd",
     ]
-    assert list(context["identity"]) == [
-        "os_user",
-        "uid",
-        "sudo_user",
-        "git_email",
-        "ci",
-        "parent_run_id",
-        "agent",
-        "parents",
-        "terminal",
-    ]
+    assert list(context["identity"]) == list(IDENTITY_KEYS)
     assert context["cwd"] == str(root)
     assert context["host"] == os.uname().nodename
     assert context["identity"]["os_user"] == OS_USER

@@ -17,6 +17,8 @@ import pytest
         ("- just\n- a list\n", 1, b"expected a mapping"),
         ("skip: version\n", 1, b"skip must be a list"),
         ("log: ''\n", 1, b"log must be a path or URL"),
+        ("working_hours: Mon-Fri 18:00-08:00\n", 1, b"working_hours: '18:00-08:00' ends before"),
+        ("log: /tmp/x\nworking_hours: 9\n", 2, b"working_hours must be text, not 9"),
         # A tag the safe loader refuses is a broken file, not an internal error.
         (
             "log: /tmp/x\non_failure: !!python/object/apply:os.system [echo]\n",

@@ -317,30 +317,31 @@ def test_without_a_kill_nothing_arrives_twice(sandbox: Sandbox, rsyslog: Rsyslog
     assert sync(sandbox).stdout == "nothing waits in the spool\n"
 
 
-def test_ocsf_is_sent_by_the_exporter_or_refused_saying_what_is_missing(
-    sandbox: Sandbox, rsyslog: Rsyslog
+def test_ocsf_events_reach_syslog_and_https_valid_against_the_schema(
+    sandbox: Sandbox, rsyslog: Rsyslog, receiver: HTTPSReceiver
 ) -> None:
-    """OCSF comes from viewer.formats.ocsf_event (issue 12's exporter); a version without it
-    keeps the records queued with a message saying so, and sends no stand-in."""
-    from pulumi_audited.viewer import formats
+    """OCSF comes from the exporter (viewer/siem/ocsf.py), checked with OCSF's own schema as
+    tests/test_siem_formats.py checks `audit export --format ocsf`."""
+    from siem_checks import ocsf_class_validator, ocsf_errors
 
-    url = rsyslog.url("tcp", "ocsf")
-    forward(sandbox, url)
-    assert run(sandbox, "preview").returncode == 0
+    from pulumi_audited.viewer.siem import ocsf
+
+    forward(
+        sandbox, rsyslog.url("tcp", "ocsf"), receiver.url(format="ocsf", secret_env="HOOK_SECRET")
+    )
+    sandbox.env["HOOK_SECRET"] = SECRET
+    assert run(sandbox, "up", "--yes").returncode == 0
     wait_until_forwarded(sandbox)
-    result = sync(sandbox)
-    if hasattr(formats, "ocsf_event"):
-        assert result.returncode == 0, result.stderr
-        events = [json.loads(_text(message)) for message in rsyslog.messages()]
-        assert [event["class_uid"] for event in events] == [6003, 6003]
-    else:
-        assert result.returncode == 1
-        assert (
-            f"sink {url}: forwarded 0, 2 left: format=ocsf needs the OCSF exporter "
-            "(pulumi_audited.viewer.formats.ocsf_event), which this version of pulumi-audited "
-            "lacks; use format=cef or format=json"
-        ) in result.stderr, result.stderr
-        assert rsyslog.messages() == []
+    records = sandbox.records()
+    by_syslog = [json.loads(_text(message)) for message in rsyslog.messages()]
+    by_https = receiver.records()
+    validator = ocsf_class_validator(ocsf.OCSF_VERSION, ocsf.CLASS_UID)
+    for events in (by_syslog, by_https):
+        assert [event["metadata"]["uid"] for event in events] == [r["id"] for r in records]
+        for event in events:
+            assert ocsf_errors(validator, event) == [], event
+            assert event["class_uid"] == 6003
+    assert by_syslog == by_https == [ocsf.ocsf_event(record) for record in records]
 
 
 def test_a_remote_log_with_a_sink_ships_to_both(

@@ -85,6 +85,17 @@ def test_a_team_config_file_is_parsed_once_then_served_from_the_cache(sandbox):
     assert "yaml" not in _imported_modules(sandbox, "stack", "ls")
 
 
+def test_the_working_hours_setting_is_checked_without_a_heavy_module(sandbox):
+    """The shim checks every setting it is given, `audit report`'s working hours included (a
+    file's values once, then from the cache; a variable's on every run); their time zone is
+    looked up (zoneinfo) by the report only."""
+    sandbox.env["PULUMI_AUDITED_WORKING_HOURS"] = "Sun-Thu 09:00-17:30 Asia/Jerusalem"
+    sandbox.run("up", "--yes")  # warm the YAML cache (Pulumi.yaml)
+    modules = _imported_modules(sandbox, "up", "--yes")
+    assert "pulumi_audited.working_hours" in modules
+    assert not (modules & (HEAVY | {"zoneinfo", "__future__"})), sorted(modules & HEAVY)
+
+
 def test_a_remote_log_adds_no_cloud_sdk_to_the_shim(sandbox, seaweedfs, s3_bucket):
     """The spool is written by the shim; the SDKs load in the detached shipper only."""
     sandbox.env.update(seaweedfs.environment())

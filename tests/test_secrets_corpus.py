@@ -5,8 +5,8 @@ All cases run in one sandbox (and the remote subset in a second one, against Sea
 each case is checked on its own: its canary is unique, so a leak found anywhere names it.
 Surfaces: every byte under the log folder, the shim's stdout and stderr (minus what the
 stand-in prints on its own for the same command line), `audit log`, `audit log --json`,
-`audit show <run>` for every run, `audit export --format jsonl|csv|cef`; for the remote subset
-also every byte of the spool, of the bucket and of the viewer's cache.
+`audit show <run>` for every run, every `audit export --format`;
+for the remote subset also every byte of the spool, of the bucket and of the viewer's cache.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import pytest
 from conftest import Sandbox
 from secrets_corpus import CASES, REMOTE_CASES, Case
 from servers import SeaweedFS, free_port
+
+from pulumi_audited.viewer.commands.export import FORMATS as EXPORT_FORMATS
 
 WORKERS = 2
 
@@ -81,9 +83,7 @@ def _viewer(sandbox: Sandbox) -> dict[str, bytes]:
     surfaces = {
         "audit log": audit("log", "-n", "0"),
         "audit log --json": audit("log", "-n", "0", "--json"),
-        "audit export jsonl": audit("export", "--format", "jsonl"),
-        "audit export csv": audit("export", "--format", "csv"),
-        "audit export cef": audit("export", "--format", "cef"),
+        **{f"audit export {fmt}": audit("export", "--format", fmt) for fmt in EXPORT_FORMATS},
     }
     run_ids = [json.loads(line)["run_id"] for line in surfaces["audit log --json"].splitlines()]
     with ThreadPoolExecutor(WORKERS) as pool:

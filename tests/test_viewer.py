@@ -12,6 +12,7 @@ import subprocess
 import time
 
 import pytest
+import terminal
 from conftest import SHIM, runs_by_id
 from viewer_logs import write_synthetic
 
@@ -240,7 +241,9 @@ def test_export_jsonl_is_the_log_itself(three_runs):
 
 def test_export_json_is_one_array(three_runs):
     result = audit(three_runs, "export", "--format", "json")
-    assert json.loads(result.stdout) == three_runs.records()
+    # Each record as written, with the preview that planned its run (none did here).
+    expected = [{**record, "preview_run_id": None} for record in three_runs.records()]
+    assert json.loads(result.stdout) == expected
 
 
 def test_export_csv_starts_with_pulumi_clouds_columns(three_runs):
@@ -265,6 +268,7 @@ def test_export_csv_starts_with_pulumi_clouds_columns(three_runs):
         "DurationMs",
         "RunID",
         "Host",
+        "PreviewRunID",
     ]
     records = three_runs.records()
     assert len(rows) == 1 + len(records)
@@ -279,11 +283,16 @@ def test_export_csv_starts_with_pulumi_clouds_columns(three_runs):
 def test_export_cef_uses_pulumis_extension_keys(three_runs):
     result = audit(three_runs, "export", "--format", "cef", "--outcome", "failed")
     (line,) = lines(result)
-    assert line.startswith("CEF:0|Pulumi|pulumi-audited|")
+    # Pulumi Cloud's syslog prefix (`Feb 14 14:53:01 HOST `), then the CEF message.
+    assert re.match(
+        r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ CEF:0\|Pulumi\|pulumi-audited\|", line
+    )
     header = line.split("|")
     assert header[4] == "stack-update-completed" and header[6] == "7"
     for key in ("dvchost=", "rt=", "src=", "suser=", "cs1=organization/webapp/staging"):
         assert key in header[7]
+    for flag in ("authenticationFailure", "requireOrgAdmin", "requireStackAdmin"):
+        assert f"{flag}=false" in header[7]
 
 
 def test_export_filters_and_output_file(three_runs, tmp_path):
@@ -460,35 +469,15 @@ def test_since_reads_only_recent_day_files(sandbox):
 
 
 def _on_terminal(sandbox, *args, env=None, rows=40, columns=120) -> str:
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    environment = {**sandbox.env, "TERM": "xterm", **(env or {})}
-    child = subprocess.Popen(
+    session = terminal.run(
         [str(SHIM), "audit", *args],
-        env=environment,
+        env={**sandbox.env, "TERM": "xterm", **(env or {})},
         cwd=sandbox.project,
-        stdin=slave,
-        stdout=slave,
-        stderr=subprocess.PIPE,
+        rows=rows,
+        columns=columns,
     )
-    os.close(slave)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    child.wait(timeout=30)
-    os.close(master)
-    return output.decode()
+    assert session.returncode == 0, session.output
+    return session.output
 
 
 def test_a_terminal_gets_a_coloured_table_unless_no_color(three_runs):
@@ -537,10 +526,10 @@ def test_a_run_across_midnight(sandbox):
 def test_cef_escapes_its_separators(sandbox):
     sandbox.run("stack", "output", "-s", "a=b|c\\d/x/y")
     (start, _end) = lines(audit(sandbox, "export", "--format", "cef"))
-    fields = re.split(r"(?<!\\)\|", start, maxsplit=7)
+    fields = re.split(r"(?<!\\)\|", start[start.index("CEF:0|") :], maxsplit=7)
     assert len(fields) == 8 and fields[:3] == ["CEF:0", "Pulumi", "pulumi-audited"]
     assert "a=b\\|c\\\\d/x/y" in fields[5]
-    assert fields[7].startswith("dvchost=")
+    assert fields[7].startswith("authenticationFailure=false dvchost=")
     # In extensions only "=" and "\\" are special (a pipe needs no escape there).
     assert "cs1=a\\=b|c\\\\d/x/y " in fields[7]
 

@@ -1,5 +1,6 @@
 """viewer.filters.FILTERS is the one place a filter is declared: each row is an option of
-`audit log`, `export` and `stats` with its help, completes as its row says, and matches."""
+`audit log`, `export`, `stats` and `report` with its help, completes as its row says, and
+matches."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from pulumi_audited.outcomes import OUTCOMES, RUN_STATES
 from pulumi_audited.viewer.filters import FILTERS, build_filters
 
-FILTER_COMMANDS = ("log", "export", "stats")
+FILTER_COMMANDS = ("log", "export", "stats", "report")
 ROWS = [pytest.param(row, id=row.name) for row in FILTERS]
 
 

@@ -36,6 +36,8 @@ ENVIRONMENT = {
     "lock_timeout": "PULUMI_AUDITED_LOCK_TIMEOUT",
     "remote_timeout": "PULUMI_AUDITED_REMOTE_TIMEOUT",
     "ship_wait": "PULUMI_AUDITED_SHIP_WAIT",
+    "working_hours": "PULUMI_AUDITED_WORKING_HOURS",
+    "plan_window": "PULUMI_AUDITED_PLAN_WINDOW",
     "forward": "PULUMI_AUDITED_FORWARD",
 }
 
@@ -67,12 +69,14 @@ class Settings:
         "on_failure",
         "origins",
         "pinned",
+        "plan_window",
         "pulumi",
         "remote_timeout",
         "ship_wait",
         "skip",
         "sources",
         "warnings",
+        "working_hours",
     )
 
     log: str | None
@@ -86,6 +90,9 @@ class Settings:
     # Seconds the shim may wait, after pulumi ends, for a running shipper to ship the end
     # record; 0 never waits.
     ship_wait: float
+    working_hours: str  # working_hours.py's form; only `audit report` reads it
+    # The viewer's: how long before an update the preview that planned it may have started.
+    plan_window: float
     # Sink URLs each record is forwarded to as it is written (store/forwarding.py).
     forward: list[str]
     sources: dict[str, str]  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
@@ -113,6 +120,10 @@ class Settings:
         self.lock_timeout = _seconds(values["lock_timeout"])
         self.remote_timeout = _seconds(values["remote_timeout"])
         self.ship_wait = _seconds(values["ship_wait"])
+        working_hours = values["working_hours"]
+        assert isinstance(working_hours, str)
+        self.working_hours = working_hours
+        self.plan_window = _seconds(values["plan_window"])
         forward = values["forward"]
         assert isinstance(forward, list)
         self.forward = forward
@@ -234,6 +245,11 @@ def _team_value(
             "pulumi is ignored: a team file may not choose the program to run; set it in your "
             "own config file or PULUMI_AUDITED_PULUMI"
         )
+    if key == "working_hours":
+        return current, (
+            "working_hours is ignored: a team file may not choose which runs a report flags as "
+            "outside working hours; set it in your own config file or PULUMI_AUDITED_WORKING_HOURS"
+        )
     if key == "skip":
         assert isinstance(current, list) and isinstance(value, list)
         kept = [item for item in current if item in value]
@@ -262,6 +278,14 @@ def _team_value(
         assert isinstance(value, str)  # None equals the default, returned above
         refusal = _team_log_refusal(value, current_origin, source)
         return (current, f"log is ignored: {refusal}") if refusal else (value, None)
+    if key == "plan_window":
+        assert isinstance(value, float) and isinstance(current, float)
+        if value <= current:
+            return value, None
+        return current, (
+            f"plan_window: {value:g} is ignored: a team file may shorten the plan window "
+            f"({current:g} seconds), never lengthen it"
+        )
     if key in TEAM_SECONDS:
         least, most = TEAM_SECONDS[key]
         assert isinstance(value, float)

@@ -36,6 +36,9 @@ DEFAULTS: dict[str, object] = {
     "pulumi": None,
     "skip": list(DEFAULT_SKIP),
     **DEFAULT_SECONDS,
+    # Only `audit report` reads it (runs outside working hours); working_hours.py's form.
+    "working_hours": "Mon-Fri 08:00-18:00 UTC",
+    "plan_window": 86400.0,
     "forward": [],
 }
 
@@ -75,6 +78,14 @@ def validate(key: str, value: object, base_dir: str) -> object:
         return value
     if key in SECONDS:
         return _check_seconds(key, value)
+    if key == "working_hours":
+        if not isinstance(value, str):
+            raise ValueError(f"working_hours must be text, not {_short(value)}")
+        from pulumi_audited import working_hours
+
+        return working_hours.parse(value).text
+    if key == "plan_window":
+        return _check_window(value)
     if key == "forward":
         return _check_forward(value)
     raise ValueError(f"unknown setting {key!r}")
@@ -107,6 +118,30 @@ def _check_seconds(key: str, value: object) -> float:
         )
         raise ValueError(f"{key} must be {allowed}, not {_short(value)}")
     return float(value)
+
+
+_WINDOW_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_WINDOW_MAX_DAYS = 366
+
+
+def _check_window(value: object) -> float:
+    """The viewer's plan window: seconds, or text such as `90m`, `24h`, `2d`."""
+    seconds: object = value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        unit = _WINDOW_UNITS.get(text[-1:]) if text else None
+        try:
+            seconds = float(text[:-1]) * unit if unit else float(text)
+        except ValueError:
+            seconds = None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise ValueError("plan_window must be seconds or a duration such as 90m, 24h, 2d")
+    if not 0 < seconds <= _WINDOW_MAX_DAYS * 86400:  # NaN fails too
+        raise ValueError(
+            f"plan_window must be more than 0 and at most {_WINDOW_MAX_DAYS} days, "
+            f"not {_short(value)}"
+        )
+    return float(seconds)
 
 
 def _check_forward(value: object) -> list[str]:

@@ -59,4 +59,7 @@ def shift_day(day: str, days: int) -> str:
     """The day `days` after `day` (before it when negative). Raises ValueError."""
     import datetime as dt
 
-    return (parse_day(day) + dt.timedelta(days=days)).isoformat()
+    try:
+        return (parse_day(day) + dt.timedelta(days=days)).isoformat()
+    except OverflowError:  # past year 1 or 9999: a forged record's time
+        raise ValueError(f"{day} shifted by {days} days is outside the calendar") from None

@@ -57,8 +57,6 @@ class _Sender:
 
             self.https = None
             self.syslog = SyslogSender(sink, timeout)
-        if sink.format == "ocsf":
-            messages.ocsf_converter()  # refuse now, before anything is sent
 
     def send(self, pairs: list[tuple[dict, bytes]]) -> None:
         sink = self.sink

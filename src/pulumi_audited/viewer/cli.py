@@ -50,13 +50,14 @@ def _register() -> None:
         doctor,
         export,
         log,
+        report,
         show,
         stats,
         sync,
         verify,
     )
 
-    for module in (log, show, export, stats, verify, sync, doctor, config):
+    for module in (log, show, export, stats, report, verify, sync, doctor, config):
         audit.add_command(module.command)
     # Completion (`shell-init`, and the hidden command the scripts ask) works from whatever
     # commands and options are registered above, so it comes last.

@@ -1,4 +1,4 @@
-"""The filters shared by `audit log`, `export` and `stats`: parsing and matching.
+"""The filters shared by `audit log`, `export`, `stats` and `report`: parsing and matching.
 
 Times are compared as RFC 3339 strings (`2026-11-21T05:18:00.123456Z`), which sort like the
 instants they name, so a record's `time` is never parsed. Exact values also become byte
@@ -162,6 +162,7 @@ class Filters:
     since: str | None = None
     until: str | None = None  # exclusive
     grep: str | None = None
+    unplanned: bool = False  # only updates no preview planned: viewer/plan_query.py
 
     @property
     def first_day(self) -> str | None:
@@ -213,11 +214,12 @@ class Filters:
 
 
 class Filter(NamedTuple):
-    """One row of FILTERS: an option of `audit log`, `export` and `stats`.
+    """One row of FILTERS: an option of `audit log`, `export`, `stats` and `report`.
 
     `match`: how a value is tested. "value" (exact or glob on the record's field of that name,
     also a byte needle), "agent" (AgentMatcher), "event" (exact or glob, not run-invariant),
-    "outcome" (a choice), "since"/"until" (a time), "grep" (text in the arguments).
+    "outcome" (a choice), "since"/"until" (a time), "grep" (text in the arguments),
+    "unplanned" (a flag: updates no preview planned, which only a pass over the runs tells).
     `completes`: what TAB offers. "log" (the field's recent values in the log), "choices"
     (the option's choices), None (nothing)."""
 
@@ -238,6 +240,11 @@ FILTERS = (
     Filter("outcome", f"Outcome. {_ANY_OF}", "outcome", "choices"),
     Filter("host", f"Host name, exact or glob. {_ANY_OF}", "value"),
     Filter(
+        "effect",
+        f"What the command changes: infra, state, local, read or unknown. {_ANY_OF}",
+        "value",
+    ),
+    Filter(
         "agent",
         f"AI agent that ran pulumi, exact or glob; 'none': no agent, 'any': any agent. {_ANY_OF}",
         "agent",
@@ -255,9 +262,16 @@ FILTERS = (
         "until",
     ),
     Filter("grep", "Text in the (redacted) arguments.", "grep"),
+    Filter(
+        "unplanned",
+        "Only updates (up, destroy, refresh) that no preview planned: same stack, user, "
+        "agent and git head, within the plan window.",
+        "unplanned",
+    ),
 )
-# Single-valued options; every other row is repeatable.
+# Single-valued options and flags; every other row is repeatable.
 _SINGLE = ("since", "until", "grep")
+_FLAGS = ("unplanned",)
 
 
 def log_completed_fields() -> frozenset[str]:
@@ -265,7 +279,7 @@ def log_completed_fields() -> frozenset[str]:
     return frozenset(row.name for row in FILTERS if row.completes == "log")
 
 
-def build_filters(**values: Sequence[str] | str | None) -> Filters:
+def build_filters(**values: Sequence[str] | str | bool | None) -> Filters:
     """Filters from option values by row name; a missing or empty value filters nothing."""
     unknown = set(values) - {row.name for row in FILTERS}
     if unknown:
@@ -283,7 +297,11 @@ def build_filters(**values: Sequence[str] | str | None) -> Filters:
     return filters
 
 
-def _apply(filters: Filters, row: Filter, given: Sequence[str] | str) -> None:
+def _apply(filters: Filters, row: Filter, given: Sequence[str] | str | bool) -> None:
+    if row.match == "unplanned":
+        filters.unplanned = bool(given)
+        return
+    assert not isinstance(given, bool)
     if row.match == "value":
         filters.matchers.append(ValueMatcher(row.name, list(given)))
     elif row.match == "agent":
@@ -304,6 +322,8 @@ def _apply(filters: Filters, row: Filter, given: Sequence[str] | str) -> None:
 
 
 def _option(row: Filter, with_outcome_states: bool):
+    if row.name in _FLAGS:
+        return click.option(f"--{row.name}", is_flag=True, help=row.help)
     extra: dict = {} if row.name in _SINGLE else {"multiple": True}
     if row.completes == "choices":
         choices = OUTCOMES + (RUN_STATES if with_outcome_states else ())

@@ -1,4 +1,5 @@
-"""Output formats: the terminal (colour, pager), TSV for scripts, JSON, CSV and CEF.
+"""Output formats: the terminal (colour, pager), TSV for scripts, JSON and CSV (the SIEM
+formats, CEF, OCSF, ECS and Pulumi Cloud's JSON, are in siem/).
 
 Every human-readable cell goes through safe_text.escape; CSV cells through csv_cell. The
 terminal table is in table.py.
@@ -16,10 +17,11 @@ from collections.abc import Sequence
 
 import click
 
-from pulumi_audited import outcomes, timestamps
+from pulumi_audited import outcomes
 from pulumi_audited.viewer import pager
+from pulumi_audited.viewer.planned import preview_run_id
 from pulumi_audited.viewer.safe_text import csv_cell, escape
-from pulumi_audited.viewer.version import tool_version
+from pulumi_audited.viewer.siem.common import cloud_flags, description, flag_text, record_agent
 
 OUTCOME_COLOURS = {
     outcomes.SUCCEEDED: "green",
@@ -89,30 +91,8 @@ OWN_CSV_COLUMNS = (
     "DurationMs",
     "RunID",
     "Host",
+    "PreviewRunID",
 )
-_PULUMI_EXIT_AUTHENTICATION = 3  # PULUMI-FACTS, "Exit codes"
-
-
-def record_agent(record: dict) -> dict:
-    """identity.agent, {} for no agent or a record that does not say."""
-    identity = record.get("identity")
-    agent = identity.get("agent") if isinstance(identity, dict) else None
-    return agent if isinstance(agent, dict) else {}
-
-
-def description(record: dict) -> str:
-    argv = record.get("argv")
-    command_line = " ".join(str(a) for a in argv) if isinstance(argv, list) else ""
-    text = f"pulumi {command_line}".rstrip()
-    if record.get("stack"):
-        text += f" on stack {record['stack']}"
-    if record.get("phase") == "end":
-        text += f": {record.get('outcome')} (exit {record.get('exit_code')})"
-    return text
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def csv_header() -> str:
@@ -128,9 +108,7 @@ def csv_record(record: dict) -> str:
             record.get("event"),
             description(record),
             record.get("source_ip"),
-            _flag(False),
-            _flag(False),
-            _flag(record.get("exit_code") == _PULUMI_EXIT_AUTHENTICATION),
+            *(flag_text(flag) for flag in cloud_flags(record)),
             record_agent(record).get("name"),
             record.get("stack"),
             record.get("project"),
@@ -140,6 +118,7 @@ def csv_record(record: dict) -> str:
             record.get("duration_ms"),
             record.get("run_id"),
             record.get("host"),
+            preview_run_id(record),
         ]
     )
 
@@ -158,71 +137,3 @@ def _csv_row(cells: Sequence[object]) -> str:
         ]
     )
     return _CSV_BUFFER.getvalue()
-
-
-def _cef_header_field(value: object) -> str:
-    return escape(value).replace("|", "\\|")
-
-
-def _cef_value(value: object) -> str:
-    # safe_text.escape already doubled backslashes and wrote newlines as \n.
-    return escape(value).replace("=", "\\=")
-
-
-def _epoch_millis(stamp: object) -> str:
-    try:
-        return str(timestamps.epoch_millis(stamp))
-    except ValueError:
-        return ""
-
-
-def _severity(record: dict) -> int:
-    if record.get("outcome") in outcomes.FAILURES or record.get("reveals_secrets"):
-        return 7
-    if record.get("effect") in ("infra", "state"):
-        return 5
-    return 3
-
-
-def cef_record(record: dict) -> str:
-    """`CEF:0|Pulumi|pulumi-audited|VERSION|<event>|<description>|<severity>|extensions`, with
-    Pulumi's extension keys (dvchost, rt, src, suser) first."""
-    header = "|".join(
-        [
-            "CEF:0",
-            "Pulumi",
-            "pulumi-audited",
-            tool_version(),
-            _cef_header_field(record.get("event")),
-            _cef_header_field(description(record)),
-            str(_severity(record)),
-        ]
-    )
-    agent = record_agent(record)
-    extensions = [
-        ("dvchost", record.get("host")),
-        ("rt", _epoch_millis(record.get("time"))),
-        ("src", record.get("source_ip")),
-        ("suser", record.get("user")),
-        ("act", record.get("command")),
-        ("outcome", record.get("outcome")),
-        ("cs1Label", "stack"),
-        ("cs1", record.get("stack")),
-        ("cs2Label", "project"),
-        ("cs2", record.get("project")),
-        ("cs3Label", "runId"),
-        ("cs3", record.get("run_id")),
-        ("cs4Label", "phase"),
-        ("cs4", record.get("phase")),
-        ("cs5Label", "aiAgent"),
-        ("cs5", agent.get("name")),
-        ("cs6Label", "aiAgentModel"),
-        ("cs6", agent.get("model")),
-        ("cn1Label", "exitCode"),
-        ("cn1", record.get("exit_code")),
-        ("cn2Label", "durationMs"),
-        ("cn2", record.get("duration_ms")),
-        ("externalId", record.get("id")),
-    ]
-    body = " ".join(f"{key}={_cef_value(value)}" for key, value in extensions if value is not None)
-    return f"{header}|{body}"

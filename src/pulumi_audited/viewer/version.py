@@ -1,22 +1,12 @@
-"""The tool's version, from the installed package's metadata (the shim never needs it)."""
+"""`--version` and the version in `--help` (the shim never needs them)."""
 
 from __future__ import annotations
 
-import functools
-
 import click
 
-PACKAGE = "pulumi-audited"
+from pulumi_audited.viewer.package import PACKAGE, tool_version
 
-
-@functools.lru_cache(maxsize=1)
-def tool_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(PACKAGE)
-    except PackageNotFoundError:
-        return "unknown (not installed)"
+__all__ = ["PACKAGE", "VersionedGroup", "tool_version", "version_option"]
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

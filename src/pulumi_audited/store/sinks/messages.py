@@ -2,9 +2,11 @@
 body of an HTTPS request (JSON or OCSF, bare or in Splunk HEC's event envelope).
 
 `json` is the record's line exactly as the log stores it, chain fields and `id` included, so
-a receiver can check it against the log and drop a copy it has seen by its `id`. CEF comes
-from the viewer's exporter (viewer/formats.py cef_record), OCSF from its `ocsf_event`; the
-forwarder is off the shim's path, so loading the viewer's formats costs no pulumi command.
+a receiver can check it against the log and drop a copy it has seen by its `id`. CEF and OCSF
+are the exporter's (viewer/siem/: `cef_message`, the CEF without the file export's syslog
+prefix, since the sink frames it; `ocsf_event`, OCSF API Activity), so `audit export` and a
+sink say the same; that package is free of click and the terminal, and the forwarder is off
+the shim's path anyway.
 """
 
 from __future__ import annotations
@@ -12,29 +14,16 @@ from __future__ import annotations
 import json
 
 from pulumi_audited import timestamps
-from pulumi_audited.errors import StoreError
+from pulumi_audited.viewer.siem import cef, common, ocsf
 
-OCSF_FUNCTION = "pulumi_audited.viewer.formats.ocsf_event"
 HEC_SOURCE = "pulumi-audited"
 HEC_SOURCETYPES = {"json": "pulumi-audited:record", "ocsf": "pulumi-audited:ocsf"}
+# RFC 5424 severities for the exporter's three levels: warning, notice, informational.
+SYSLOG_SEVERITIES = {common.HIGH: 4, common.MEDIUM: 5, common.LOW: 6}
 
 
 def _dumps(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-def ocsf_converter():
-    """viewer.formats.ocsf_event, or StoreError naming what is missing: a sink asked for OCSF
-    gets OCSF or nothing (its records wait in the queue), never a stand-in."""
-    from pulumi_audited.viewer import formats
-
-    convert = getattr(formats, "ocsf_event", None)
-    if convert is None:
-        raise StoreError(
-            f"format=ocsf needs the OCSF exporter ({OCSF_FUNCTION}), which this version of "
-            "pulumi-audited lacks; use format=cef or format=json"
-        )
-    return convert
 
 
 def syslog_text(record: dict, line: bytes, format_name: str) -> bytes:
@@ -42,24 +31,20 @@ def syslog_text(record: dict, line: bytes, format_name: str) -> bytes:
     if format_name == "json":
         return line
     if format_name == "ocsf":
-        return _dumps(ocsf_converter()(record))
-    from pulumi_audited.viewer.formats import cef_record
-
-    return cef_record(record).encode("utf-8")
+        return _dumps(ocsf.ocsf_event(record))
+    return cef.cef_message(record).encode("utf-8")
 
 
 def severity(record: dict) -> int:
-    """RFC 5424 severity, from the CEF severity the viewer's exporter gives (7, 5, 3): the one
-    place that decides how serious a record is."""
-    from pulumi_audited.viewer.formats import _severity
-
-    return {7: 4, 5: 5}.get(_severity(record), 6)  # warning, notice, informational
+    """RFC 5424 severity, from the exporter's (viewer/siem/common.py): the one place that
+    decides how serious a record is."""
+    return SYSLOG_SEVERITIES[common.severity(record)]
 
 
 def https_item(record: dict, line: bytes, format_name: str, hec: bool) -> bytes:
     """One record's part of an HTTPS body: the record (or OCSF event) as JSON, wrapped in a
     HEC event for a Splunk HEC sink."""
-    event = line if format_name == "json" else _dumps(ocsf_converter()(record))
+    event = line if format_name == "json" else _dumps(ocsf.ocsf_event(record))
     if not hec:
         return event
     try:

@@ -13,7 +13,7 @@ from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
 from pulumi_audited.viewer.formats import OUTCOME_COLOURS, Terminal, json_line, tsv_line
 from pulumi_audited.viewer.pager import no_pager_option
-from pulumi_audited.viewer.query import select_runs
+from pulumi_audited.viewer.plan_query import plan_window_option, selected_runs, window_seconds
 from pulumi_audited.viewer.records import Damage
 from pulumi_audited.viewer.runs import Run
 from pulumi_audited.viewer.short_ids import MIN_LENGTH, ShortIds, for_store
@@ -170,8 +170,11 @@ class RunLines:
     help="Keep printing runs as they are recorded: each when it ends, and as running "
     "when it is still going 2 seconds after it started.",
 )
+@plan_window_option
 @no_pager_option
-def command(limit: int, reverse: bool, as_json: bool, follow: bool, **params) -> None:
+def command(
+    limit: int, reverse: bool, as_json: bool, follow: bool, plan_window: str | None, **params
+) -> None:
     """One row per run (start and end merged): time, user, AI agent, stack, command,
     outcome, duration, exit code, source IP, and a short run id that `audit show` takes.
     Newest first.
@@ -181,6 +184,7 @@ def command(limit: int, reverse: bool, as_json: bool, follow: bool, **params) ->
       pulumi audit log --stack '*/prod' --since 7d
       pulumi audit log --user alice --outcome failed -n 0
       pulumi audit log --agent any --stack '*/prod'
+      pulumi audit log --unplanned --stack '*/prod' --since 30d
       pulumi audit log --json | jq .start.argv
     """
     if limit < 0:
@@ -189,12 +193,15 @@ def command(limit: int, reverse: bool, as_json: bool, follow: bool, **params) ->
     terminal = Terminal()
     damage = Damage()
     if follow:
+        if filters.unplanned:
+            raise click.UsageError("--unplanned and --follow cannot be combined")
         from pulumi_audited.viewer.follow import follow as follow_log
 
         follow_log(open_log(), filters, limit, RunLines, terminal, as_json, damage)
         return
     store = open_log()
-    runs = select_runs(store, filters, damage, newest_first=not reverse)
+    window = window_seconds(plan_window)
+    runs = selected_runs(store, filters, damage, newest_first=not reverse, window=window)
     chosen = list(itertools.islice(runs, limit) if limit else runs)
     # Short ids are unique in the whole log: asked only where the table shows them.
     short_ids = for_store(store) if terminal.is_tty and not as_json and chosen else None

@@ -11,13 +11,84 @@ from pulumi_audited.viewer.context import open_log
 from pulumi_audited.viewer.filters import filter_options, filters_from
 from pulumi_audited.viewer.formats import Terminal, json_line
 from pulumi_audited.viewer.pager import no_pager_option
-from pulumi_audited.viewer.query import select_runs
+from pulumi_audited.viewer.plan_query import linked_runs, plan_window_option, window_seconds
+from pulumi_audited.viewer.planned import update_kind
 from pulumi_audited.viewer.records import Damage
 from pulumi_audited.viewer.safe_text import escape
 
 _FAILURES = outcomes.FAILURES
 _FINISHED_NOT_COUNTED = outcomes.RUN_STATES
 _NO_AGENT = "-"  # no agent, or a record from before agents were recorded
+
+
+class PlannedShares:
+    """Updates (up, destroy, refresh) and how many a preview planned, per stack, user and
+    AI agent."""
+
+    KEYS = ("stack", "user", "agent")
+
+    def __init__(self) -> None:
+        self.updates: dict[str, Counter] = {key: Counter() for key in self.KEYS}
+        self.planned: dict[str, Counter] = {key: Counter() for key in self.KEYS}
+
+    def add(self, run, planned: bool) -> None:
+        agent = run.agent
+        names = {
+            "stack": str(run.get("stack") or "-"),
+            "user": str(run.get("user") or "-"),
+            "agent": str(agent.get("name")) if agent is not None else _NO_AGENT,
+        }
+        for key, name in names.items():
+            self.updates[key][name] += 1
+            self.planned[key][name] += planned
+
+    @property
+    def total(self) -> int:
+        return sum(self.updates["stack"].values())
+
+    @property
+    def total_planned(self) -> int:
+        return sum(self.planned["stack"].values())
+
+    def rows(self, key: str, top: int) -> list[tuple[str, int, int]]:
+        """(name, updates, planned), the most updates first."""
+        return [(n, c, self.planned[key][n]) for n, c in self.updates[key].most_common(top)]
+
+    def as_json(self, top: int) -> dict:
+        def share(planned: int, updates: int) -> float | None:
+            return planned / updates if updates else None
+
+        value: dict = {
+            "updates": self.total,
+            "planned": self.total_planned,
+            "share": share(self.total_planned, self.total),
+        }
+        for key in self.KEYS:
+            value[f"by_{key}"] = {
+                name: {"updates": count, "planned": planned, "share": share(planned, count)}
+                for name, count, planned in self.rows(key, top)
+            }
+        return value
+
+    def render(self, top: int, terminal: Terminal) -> list[str]:
+        lines = [terminal.paint("planned changes (updates a preview planned)", None, bold=True)]
+        if not self.total:
+            return [*lines, "  -", ""]
+        lines.append(f"  all  {self.total_planned} of {self.total}  {_percent(self)}")
+        for key, title in (("stack", "by stack"), ("user", "by user"), ("agent", "by AI agent")):
+            rows = self.rows(key, top)
+            width = max(len(escape(name)) for name, _, _ in rows)
+            lines.append(f"  {title}")
+            for name, count, planned in rows:
+                share = f"{100 * planned / count:5.1f}%"
+                lines.append(f"    {escape(name):<{width}}  {planned:>8} of {count:<8}  {share}")
+            if len(self.updates[key]) > top:
+                lines.append(f"    ... and {len(self.updates[key]) - top} more")
+        return [*lines, ""]
+
+
+def _percent(shares: PlannedShares) -> str:
+    return f"{100 * shares.total_planned / shares.total:.1f}%"
 
 
 class Tally:
@@ -30,8 +101,9 @@ class Tally:
             for key in ("user", "agent", "stack", "command", "event", "outcome", "hour")
         }
         self.failures_by_stack: Counter = Counter()
+        self.planned = PlannedShares()
 
-    def add(self, run) -> None:
+    def add(self, run, preview: str | None = None) -> None:
         self.runs += 1
         stamp = str(run.time or "")
         if stamp:
@@ -48,6 +120,8 @@ class Tally:
         self.by["outcome"][outcome] += 1
         if outcome in _FAILURES:
             self.failures_by_stack[str(run.get("stack") or "-")] += 1
+        if update_kind(run) is not None:
+            self.planned.add(run, preview is not None)
 
     @property
     def finished(self) -> int:
@@ -71,6 +145,7 @@ class Tally:
             **{f"by_{key}": dict(counter.most_common(top)) for key, counter in self.by.items()},
             "busiest_hours": dict(self.by["hour"].most_common(top)),
             "failures_by_stack": dict(self.failures_by_stack.most_common(top)),
+            "planned": self.planned.as_json(top),
         }
 
 
@@ -106,6 +181,7 @@ def render(tally: Tally, top: int, terminal: Terminal) -> list[str]:
     lines += _block("by outcome", tally.by["outcome"], tally.runs, top, terminal)
     lines += _block("failures by stack", tally.failures_by_stack, tally.failed, top, terminal)
     lines += _block("busiest hours (UTC)", tally.by["hour"], tally.runs, top, terminal)
+    lines += tally.planned.render(top, terminal)
     return lines
 
 
@@ -113,16 +189,18 @@ def render(tally: Tally, top: int, terminal: Terminal) -> list[str]:
 @filter_options(with_outcome_states=True)
 @click.option("--top", default=10, show_default=True, help="Entries per table.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@plan_window_option
 @no_pager_option
-def command(top: int, as_json: bool, **params) -> None:
+def command(top: int, as_json: bool, plan_window: str | None, **params) -> None:
     """Runs by user, AI agent, stack, command, event and outcome; the failure rate; the
-    busiest stacks and hours; over the period given by --since/--until (default: all
-    history)."""
+    busiest stacks and hours; the share of updates a preview planned, per stack, user and AI
+    agent; over the period given by --since/--until (default: all history)."""
     filters = filters_from(params)
     damage = Damage()
     tally = Tally()
-    for run in select_runs(open_log(), filters, damage, newest_first=False):
-        tally.add(run)
+    window = window_seconds(plan_window)
+    for run, preview in linked_runs(open_log(), filters, damage, window):
+        tally.add(run, preview)
     terminal = Terminal()
     if as_json:
         click.echo(json_line(tally.as_json(top)))
