@@ -18,26 +18,18 @@ This module is on the shim's hot path when `forward:` is set: nothing heavier th
 """
 
 import os
-import time
 
-from pulumi_audited import fastjson, paths
+from pulumi_audited import paths
 from pulumi_audited.errors import StoreError
-from pulumi_audited.store.chain import line_hash
+from pulumi_audited.store import worker_folder
 from pulumi_audited.store.local import ExclusiveLock, fsync_folder
 
 _SINK = "sink"
 _CURSOR = "cursor"
 _APPEND_LOCK = "queue.lock"
 SHIP_LOCK = "ship.lock"
-_STATUS = "status"
 _PREFIX = "queue."
 _SUFFIX = ".jsonl"
-
-# Forwarder states, as written to `status`.
-SHIPPING = "shipping"
-READY = "ready"  # everything acknowledged; waiting for more while the shim that started it runs
-FAILED = "failed"  # gave up for now; `error` says why
-DONE = "done"
 
 
 def forward_root() -> str:
@@ -46,18 +38,7 @@ def forward_root() -> str:
 
 def existing_queues() -> list["SinkQueue"]:
     """Every sink queue of this user, by folder name (`audit sync` drains them all)."""
-    root = forward_root()
-    try:
-        names = sorted(os.listdir(root))
-    except OSError:
-        return []
-    found = []
-    for name in names:
-        try:
-            found.append(SinkQueue.open_folder(os.path.join(root, name)))
-        except StoreError:
-            continue  # not a queue (a stray file, or a folder being created)
-    return found
+    return worker_folder.existing(forward_root(), SinkQueue.open_folder)
 
 
 class SinkQueue:
@@ -68,7 +49,7 @@ class SinkQueue:
 
     @classmethod
     def for_sink(cls, url: str, *, lock_timeout: float = 10.0) -> "SinkQueue":
-        folder = os.path.join(forward_root(), line_hash(url.encode())[:16])
+        folder = worker_folder.folder_for(forward_root(), url)
         return cls(folder, url, lock_timeout=lock_timeout)
 
     @classmethod
@@ -187,20 +168,10 @@ class SinkQueue:
             return 0
 
     def status(self) -> dict:
-        try:
-            with open(self._path(_STATUS), "rb") as handle:
-                value = fastjson.loads(handle.read())
-        except (OSError, ValueError):
-            return {}
-        return value if isinstance(value, dict) else {}
+        return worker_folder.read_status(self.folder)
 
     def write_status(self, state: str, error: str | None = None, **counts: int) -> None:
-        status = {"state": state, "pid": os.getpid(), "time": time.time(), "error": error}
-        status.update(counts)
-        try:
-            paths.replace_file(self._path(_STATUS), fastjson.dumps(status).encode())
-        except OSError:
-            pass  # the status only feeds a warning
+        worker_folder.write_status(self.folder, state, error, **counts)
 
 
 def queue_file(generation: int) -> str:

@@ -12,24 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import threading
-import time
 from dataclasses import dataclass
 
 from pulumi_audited import fastjson
 from pulumi_audited.errors import StoreError
-from pulumi_audited.store.forward_queue import (
-    DONE,
-    FAILED,
-    READY,
-    SHIP_LOCK,
-    SHIPPING,
-    SinkQueue,
-)
+from pulumi_audited.store.forward_queue import SHIP_LOCK, SinkQueue
 from pulumi_audited.store.shipper import try_lock
 from pulumi_audited.store.sinks.url import Sink, parse_sink
-from pulumi_audited.store.spool import pid_alive
-
-_POLL_SECONDS = 0.025
+from pulumi_audited.store.worker_folder import FAILED, SHIPPING, until_idle
 
 
 @dataclass
@@ -158,24 +148,17 @@ def run_forwarder(queue: SinkQueue, *, timeout: float, while_pid: int | None) ->
 def _ship_until_idle(
     queue: SinkQueue, sender: _Sender, timeout: float, while_pid: int | None
 ) -> bool:
-    ready_said = False
-    while True:
-        if queue.waiting():
-            queue.write_status(SHIPPING)
-            ready_said = False
-            result = forward_pending(queue, timeout=timeout, sender=sender)
-            if result.error is not None:
-                queue.write_status(FAILED, result.error, remaining=result.remaining)
-                return False
-            continue
-        if pid_alive(while_pid):
-            if not ready_said:
-                queue.write_status(READY)
-                ready_said = True
-            time.sleep(_POLL_SECONDS)
-            continue
-        queue.write_status(DONE)
+    def deliver() -> bool | None:
+        if not queue.waiting():
+            return None
+        queue.write_status(SHIPPING)
+        result = forward_pending(queue, timeout=timeout, sender=sender)
+        if result.error is not None:
+            queue.write_status(FAILED, result.error, remaining=result.remaining)
+            return False
         return True
+
+    return until_idle(deliver, queue.write_status, while_pid)
 
 
 def main(argv: list[str] | None = None) -> int:

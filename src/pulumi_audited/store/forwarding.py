@@ -13,7 +13,8 @@ import os
 from pulumi_audited import fastjson
 from pulumi_audited.errors import StoreError
 from pulumi_audited.store.detached import lock_is_free, start_detached
-from pulumi_audited.store.forward_queue import FAILED, SHIP_LOCK, SinkQueue
+from pulumi_audited.store.forward_queue import SHIP_LOCK, SinkQueue
+from pulumi_audited.store.worker_folder import FAILED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

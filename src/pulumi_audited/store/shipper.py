@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,19 +21,10 @@ from pulumi_audited.errors import StoreError
 from pulumi_audited.store import layout
 from pulumi_audited.store.objects import ObjectStore
 from pulumi_audited.store.remote import open_objects, parse_location
-from pulumi_audited.store.spool import (
-    DONE,
-    FAILED,
-    READY,
-    SHIP_LOCK,
-    SHIPPING,
-    STARTING,
-    Spool,
-    pid_alive,
-)
+from pulumi_audited.store.spool import SHIP_LOCK, Spool
+from pulumi_audited.store.worker_folder import DONE, FAILED, READY, SHIPPING, STARTING, until_idle
 
 _WORKERS = 8
-_POLL_SECONDS = 0.025
 _REMOVE_BATCH = 64
 
 
@@ -193,24 +183,18 @@ class _Shipper:
             else:
                 self.worked = state in (READY, DONE)
             self._say(STARTING)
-        ready_said = False
-        while True:
+
+        def deliver() -> bool | None:
             names = spool.pending()
-            if names:
-                ready_said = False
-                error = self._ship(names)
-                if error is not None:
-                    spool.write_status(FAILED, error)
-                    return False
-                continue
-            if pid_alive(self.while_pid):
-                if not ready_said:
-                    spool.write_status(READY)
-                    ready_said = True
-                time.sleep(_POLL_SECONDS)
-                continue
-            spool.write_status(DONE)
+            if not names:
+                return None
+            error = self._ship(names)
+            if error is not None:
+                spool.write_status(FAILED, error)
+                return False
             return True
+
+        return until_idle(deliver, spool.write_status, self.while_pid)
 
     def _say(self, state: str) -> None:
         self.spool.write_status(state, last_error=self.last_error, worked=self.worked)

@@ -24,6 +24,7 @@ import time
 
 from pulumi_audited import fastjson, paths
 from pulumi_audited.errors import StoreError
+from pulumi_audited.store import worker_folder
 from pulumi_audited.store.chain import line_hash
 from pulumi_audited.store.local import ExclusiveLock, fsync_folder
 from pulumi_audited.store.location import public_location
@@ -39,15 +40,7 @@ _STATE = "writer"
 _LOCATION = "location"
 _APPEND_LOCK = "spool.lock"
 SHIP_LOCK = "ship.lock"
-_STATUS = "status"
 MOVED = "moved"
-
-# Shipper states, as written to `status`.
-STARTING = "starting"  # loading the cloud SDK, opening the store
-SHIPPING = "shipping"  # a request is under way
-READY = "ready"  # everything shipped; waiting for more while the shim that started it runs
-FAILED = "failed"  # gave up; `error` says why
-DONE = "done"  # everything shipped; exited
 
 
 def spool_root() -> str:
@@ -55,23 +48,12 @@ def spool_root() -> str:
 
 
 def spool_folder(location: str) -> str:
-    return os.path.join(spool_root(), line_hash(location.encode())[:16])
+    return worker_folder.folder_for(spool_root(), location)
 
 
 def existing_spools() -> list["Spool"]:
     """Every spool of this user, by folder name (sync and doctor read them all)."""
-    root = spool_root()
-    try:
-        names = sorted(os.listdir(root))
-    except OSError:
-        return []
-    found = []
-    for name in names:
-        try:
-            found.append(Spool.open_folder(os.path.join(root, name)))
-        except StoreError:
-            continue  # not a spool (a stray file, or a folder being created)
-    return found
+    return worker_folder.existing(spool_root(), Spool.open_folder)
 
 
 class Spool:
@@ -234,12 +216,7 @@ class Spool:
             fsync_folder(self.pending_folder)
 
     def status(self) -> dict:
-        try:
-            with open(os.path.join(self.folder, _STATUS), "rb") as handle:
-                value = fastjson.loads(handle.read())
-        except (OSError, ValueError):
-            return {}
-        return value if isinstance(value, dict) else {}
+        return worker_folder.read_status(self.folder)
 
     def write_status(
         self,
@@ -252,29 +229,12 @@ class Spool:
         """`error`: why this shipper gave up (FAILED). While a shipper is starting or shipping,
         what was known before it got an answer: `last_error`, why the one before gave up;
         `worked`, that the store took records and nothing failed since."""
-        status = {"state": state, "pid": os.getpid(), "time": time.time(), "error": error}
+        more: dict[str, object] = {}
         if last_error:
-            status["last_error"] = last_error
+            more["last_error"] = last_error
         elif worked:
-            status["worked"] = True
-        try:
-            data = fastjson.dumps(status).encode()
-            paths.replace_file(os.path.join(self.folder, _STATUS), data)
-        except OSError:
-            pass  # the status only feeds a warning; shipping goes on without it
-
-
-def pid_alive(pid: int | None) -> bool:
-    """Whether a process with this id exists (on this machine)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, and belongs to someone else
-    return True
+            more["worked"] = True
+        worker_folder.write_status(self.folder, state, error, **more)
 
 
 def pending_name(seq: int) -> str:

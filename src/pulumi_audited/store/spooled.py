@@ -13,7 +13,8 @@ import time
 
 from pulumi_audited.store.detached import lock_is_free, start_detached
 from pulumi_audited.store.location import public_location
-from pulumi_audited.store.spool import FAILED, READY, SHIP_LOCK, SHIPPING, STARTING, Spool
+from pulumi_audited.store.spool import SHIP_LOCK, Spool
+from pulumi_audited.store.worker_folder import FAILED, READY, SHIPPING, STARTING
 
 # A shipper silent this long is reported; a healthy one answers within a second.
 _STUCK_SECONDS = 2.0

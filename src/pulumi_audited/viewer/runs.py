@@ -100,7 +100,7 @@ def still_running(start: dict) -> bool:
     pid = start.get("pid")
     if start.get("host") != os.uname().nodename or not isinstance(pid, int) or pid <= 0:
         return False
-    from pulumi_audited.store.spool import pid_alive
+    from pulumi_audited.store.worker_folder import pid_alive
 
     return pid_alive(pid)
 

@@ -114,7 +114,8 @@ def _local(folder: str, source: str) -> list[Check]:
 
 def _spools(location: str) -> list[Check]:
     from pulumi_audited.store.location import public_location
-    from pulumi_audited.store.spool import FAILED, MOVED, Spool, existing_spools
+    from pulumi_audited.store.spool import MOVED, Spool, existing_spools
+    from pulumi_audited.store.worker_folder import FAILED
 
     checks = []
     here = Spool.for_location(location).folder if is_remote(location) else None
@@ -155,8 +156,9 @@ def _spools(location: str) -> list[Check]:
 
 def _sinks(urls: list[str]) -> list[Check]:
     """Each configured sink: its secrets' variables set here, and what waits in its queue."""
-    from pulumi_audited.store.forward_queue import FAILED, SinkQueue
+    from pulumi_audited.store.forward_queue import SinkQueue
     from pulumi_audited.store.sinks.url import parse_sink
+    from pulumi_audited.store.worker_folder import FAILED
 
     checks = []
     for url in urls:
