@@ -54,6 +54,26 @@ def test_export_newest_records_carry_the_link(sandbox):
     assert json.loads(lines[0])["run_id"] == second
 
 
+def test_every_siem_format_carries_the_link(sandbox):
+    preview = run(sandbox, "preview")
+    update = run(sandbox, "up", "--yes")
+    ocsf = [json.loads(line) for line in audit(sandbox, "export", "--format", "ocsf").splitlines()]
+    updates = [event for event in ocsf if event["metadata"]["correlation_uid"] == update]
+    assert [event["unmapped"]["preview_run_id"] for event in updates] == [preview, preview]
+    assert all("preview_run_id" not in event["unmapped"] for event in ocsf if event not in updates)
+    ecs = [json.loads(line) for line in audit(sandbox, "export", "--format", "ecs").splitlines()]
+    assert [doc.get("labels", {}).get("preview_run_id") for doc in ecs] == [
+        None,
+        None,
+        preview,
+        preview,
+    ]
+    cef = audit(sandbox, "export", "--format", "cef").splitlines()
+    assert [f"flexString1={preview}" in line for line in cef] == [False, False, True, True]
+    cloud = json.loads(audit(sandbox, "export", "--format", "pulumi-cloud"))["auditLogEvents"]
+    assert [preview in event["description"] for event in cloud] == [False, False, True, True]
+
+
 def test_a_team_file_may_shorten_the_window_never_lengthen_it(sandbox):
     team = sandbox.write_config("plan_window: 2d\n")
     result = sandbox.run("audit", "config", "--json")
