@@ -4,11 +4,16 @@ Built only on the ObjectStore calls (list, get). A day partition is the lines of
 under `PREFIX/v1/date=YYYY-MM-DD/` in key order; keys are UUIDv7 record ids, so that is time
 order across every writer.
 
+A compacted day (store/compact.py) is read from its segments, listed through their manifests
+(`PREFIX/v1/manifests/date=...`), and from the record objects no segment holds yet (late
+ones), each record once (store/compact_read.py). Only a day the manifests' listing names is
+listed for manifests, so an uncompacted log costs what it did.
+
 Objects never change once written, so fetched ones are kept in a cache under the user's
-cache folder: one pack file per day (an index of key, etag and span, then the objects'
-bytes in key order), rewritten atomically whenever the day's listing changes. A warm read is
-one listing and one file read per day; an object whose etag changed (edited in the bucket)
-is fetched again. Missing objects are fetched in parallel.
+cache folder: one pack file per day (store/remote_pack.py), rewritten atomically whenever the
+day's listings change. A warm read is one listing (two for a compacted day) and one file
+read per day; an object whose etag changed (edited in the bucket) is fetched again. Missing
+objects are fetched in parallel.
 
 For verify, `chains()` groups the records by `writer` and orders each group by `seq`, each
 record being its own partition named by its object's URL.
@@ -17,7 +22,6 @@ record being its own partition named by its object's URL.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import threading
@@ -26,11 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import cast
 
 from pulumi_audited import paths
-from pulumi_audited.store import layout
+from pulumi_audited.store import layout, remote_pack
 from pulumi_audited.store.base import Chain, Chains
 from pulumi_audited.store.chain import parse_record_line, split_lines
-from pulumi_audited.store.objects import ObjectStore
+from pulumi_audited.store.compact_read import Problem, edited_after_compaction, read_segments
+from pulumi_audited.store.objects import ObjectInfo, ObjectStore
 from pulumi_audited.store.remote import open_objects, parse_location
+from pulumi_audited.store.remote_pack import Pack
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,7 +46,6 @@ FETCH_WORKERS = 16
 DAY_WORKERS = 8
 # Days loaded ahead of (and behind) the one being read: the viewer reads days in order.
 READ_AHEAD = 8
-_PACK_VERSION = 1
 
 _open_readers: list[RemoteReader] = []
 # How the writer's canonical lines begin and end (checked in full by verify's hashing anyway).
@@ -99,6 +104,9 @@ class DayPartition:
         self._data = b""
         self._index: list[tuple[str, str, int, int]] = []  # key, etag, start, end
         self._fingerprint = ""
+        self._covered: dict[str, str] = {}  # record key -> the manifest of its segment
+        # What verify reports about the day's segments (kind, location, record id, detail).
+        self.problems: list[Problem] = []
 
     # The ReadableStore side.
 
@@ -138,41 +146,66 @@ class DayPartition:
             self._load_locked()
             self._loaded = True
 
+    def uncovered(self) -> list[tuple[str, str, bytes]]:
+        """(key, etag, bytes) of the record objects no segment holds yet, in key order."""
+        self.load()
+        return [
+            (key, etag, self._data[start:end])
+            for key, etag, start, end in self._index
+            if key not in self._covered
+        ]
+
+    def release(self) -> None:
+        """Forget the loaded bytes (the compactor is done with the day)."""
+        with self._lock:
+            self._loaded, self._data, self._index = False, b"", []
+
     def _load_locked(self) -> None:
         reader = self.reader
         listed, _ = reader.objects.list(self.prefix)
         reader.listed_prefixes.append(self.prefix)
         infos = [info for info in listed if layout.is_record_key(info.key)]
+        manifests = reader.manifests_of(self.name)
         digest = hashlib.sha256()
-        for info in infos:
+        for info in [*infos, *manifests]:
             digest.update(f"{info.key}\0{info.etag}\n".encode())
         self._fingerprint = digest.hexdigest()
-        cached_index, cached_data = reader.pack_read(self.name)
-        if cached_index is not None and [(k, e) for k, e, _, _ in cached_index] == [
-            (i.key, i.etag) for i in infos
-        ]:
-            self._index, self._data = cached_index, cached_data
-            return
-        spans = {key: (etag, start, end) for key, etag, start, end in cached_index or []}
-        missing = [i for i in infos if spans.get(i.key, ("",))[0] != i.etag]
+        pack = reader.pack_read(self.name)
+        listed_manifests = [(m.key, m.etag) for m in manifests]
+        if pack is not None and pack.manifests == listed_manifests:
+            raw = [(i.key, i.etag) for i in infos if i.key not in pack.covered]
+            if raw == [(k, e) for k, e, _, _ in pack.index if k not in pack.covered]:
+                self._index, self._data, self._covered = pack.index, pack.data, pack.covered
+                self.problems = pack.problems + edited_after_compaction(reader, infos, pack)
+                return
+        cached = {k: (e, pack.data[s:n]) for k, e, s, n in pack.index} if pack else {}
+        problems: list[Problem] = []
+        covered = read_segments(reader, manifests, cached, problems) if manifests else {}
+        bodies = {key: (etag, body) for key, (etag, body, _) in covered.items()}
+        missing = [
+            i for i in infos if i.key not in covered and cached.get(i.key, ("",))[0] != i.etag
+        ]
         fetched = reader.fetch_many([i.key for i in missing])
+        for info in infos:
+            if info.key not in covered:
+                body = fetched[info.key] if info.key in fetched else cached[info.key][1]
+                bodies[info.key] = (info.etag, body)
         pieces: list[bytes] = []
         index: list[tuple[str, str, int, int]] = []
         position = 0
-        for info in infos:
-            if info.key in fetched:
-                body = fetched[info.key]
-            else:
-                _etag, start, end = spans[info.key]
-                body = cached_data[start:end]
+        for key in sorted(bodies):
+            etag, body = bodies[key]
             if body and not body.endswith(b"\n"):
                 body += b"\n"  # keep objects on lines of their own
             pieces.append(body)
-            index.append((info.key, info.etag, position, position + len(body)))
+            index.append((key, etag, position, position + len(body)))
             position += len(body)
         self._index = index
         self._data = b"".join(pieces)
-        reader.pack_write(self.name, index, self._data)
+        self._covered = {key: manifest for key, (_, _, manifest) in covered.items()}
+        pack = Pack(index, self._data, listed_manifests, self._covered, problems)
+        self.problems = problems + edited_after_compaction(reader, infos, pack)
+        reader.pack_write(self.name, pack)
 
 
 class RemoteReader:
@@ -203,6 +236,7 @@ class RemoteReader:
         self._day_pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._closed = False
+        self._compacted: set[str] | None = None  # the days with segments, once listed
         # What was asked of the store: for tests and benchmarks.
         self.listed_prefixes: list[str] = []
         self.fetched_keys: list[str] = []
@@ -217,10 +251,30 @@ class RemoteReader:
         return None  # listing says what is wrong: a missing bucket, access denied...
 
     def days(self) -> list[str]:
+        """The days with record objects or segments (a compacted day's record objects may
+        have expired)."""
         root = layout.root(self.prefix)
         _, prefixes = self.objects.list(root, delimiter="/")
         self.listed_prefixes.append(root)
-        return sorted(day for day in map(layout.day_of_prefix, prefixes) if day is not None)
+        days = {day for day in map(layout.day_of_prefix, prefixes) if day is not None}
+        self._compacted = set()
+        manifests = layout.manifests_root(self.prefix)
+        if manifests in prefixes:
+            _, compacted = self.objects.list(manifests, delimiter="/")
+            self.listed_prefixes.append(manifests)
+            self._compacted = {d for d in map(layout.day_of_prefix, compacted) if d is not None}
+        return sorted(days | self._compacted)
+
+    def manifests_of(self, day: str) -> list[ObjectInfo]:
+        """The manifests of `day`'s segments, by name; only a compacted day is listed."""
+        if self._compacted is None:
+            self.days()
+        if day not in (self._compacted or ()):
+            return []
+        prefix = layout.manifest_prefix(self.prefix, day)
+        listed, _ = self.objects.list(prefix)
+        self.listed_prefixes.append(prefix)
+        return [info for info in listed if info.key.endswith(layout.MANIFEST_SUFFIX)]
 
     def partitions(self, first: str | None = None, last: str | None = None) -> list[Partition]:
         # The very list the partitions hold as their siblings, not a copy.
@@ -244,6 +298,8 @@ class RemoteReader:
         partitions = self.day_partitions(None, None)
         self.load_all(partitions)
         problems: list[tuple[str, str, str | None, str]] = []
+        for partition in partitions:
+            problems.extend(partition.problems)
         chains: dict[str, list[tuple[int, str, ObjectPart]]] = {}
         for partition in partitions:
             for key, etag, body in partition.objects():
@@ -340,31 +396,8 @@ class RemoteReader:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
 
-    def _pack_path(self, day: str) -> str:
-        return os.path.join(self.cache, f"{day}.pack")
+    def pack_read(self, day: str) -> Pack | None:
+        return remote_pack.read(self.cache, day)
 
-    def pack_read(self, day: str) -> tuple[list[tuple[str, str, int, int]] | None, bytes]:
-        try:
-            with open(self._pack_path(day), "rb") as handle:
-                header = json.loads(handle.readline())
-                data = handle.read()
-            if header.get("version") != _PACK_VERSION:
-                return None, b""
-            index = [(str(k), str(e), int(s), int(n)) for k, e, s, n in header["index"]]
-            if index and index[-1][3] != len(data):
-                return None, b""  # torn: rebuild it
-            return index, data
-        except (OSError, ValueError, KeyError, TypeError):
-            return None, b""
-
-    def pack_write(self, day: str, index: list[tuple[str, str, int, int]], data: bytes) -> None:
-        header = json.dumps({"version": _PACK_VERSION, "index": index}, separators=(",", ":"))
-        try:
-            if not os.path.isdir(self.cache):
-                top = paths.ensure_private_dir(paths.app_dir("user_cache", exact=True))
-                if os.path.dirname(os.path.dirname(self.cache)) == top:
-                    paths.ensure_private_dir(os.path.dirname(self.cache))
-                paths.ensure_private_dir(self.cache)
-            paths.replace_file(self._pack_path(day), header.encode() + b"\n" + data)
-        except OSError:
-            pass  # a cache: the next run fetches again
+    def pack_write(self, day: str, pack: Pack) -> None:
+        remote_pack.write(self.cache, day, pack)

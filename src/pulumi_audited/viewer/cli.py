@@ -46,6 +46,7 @@ def audit() -> None:
 def _register() -> None:
     from pulumi_audited.completion import add_completion_commands
     from pulumi_audited.viewer.commands import (
+        compact,
         config,
         doctor,
         export,
@@ -57,7 +58,7 @@ def _register() -> None:
         verify,
     )
 
-    for module in (log, show, export, stats, report, verify, sync, doctor, config):
+    for module in (log, show, export, stats, report, verify, compact, sync, doctor, config):
         audit.add_command(module.command)
     # Completion (`shell-init`, and the hidden command the scripts ask) works from whatever
     # commands and options are registered above, so it comes last.
