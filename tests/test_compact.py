@@ -288,3 +288,28 @@ def test_local_log_and_unfinished_days(sandbox) -> None:
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
     refused = sandbox.run("audit", "compact", "--until", today, text=True)
     assert refused.returncode == 2 and "may still receive records" in refused.stderr
+
+
+def test_sync_compacts_when_asked(sandbox, bucket: Bucket) -> None:
+    lines = _lines(runs=10, days=3)
+    upload(bucket.objects, PREFIX, lines)
+    manifests = layout.manifests_root(PREFIX)
+    # Not asked, or asked by a team file (which may not): nothing is compacted.
+    sandbox.write_config("compact: true\n")
+    quiet = _viewer(sandbox, bucket, "sync")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "compact is ignored: a team file may not" in quiet.stderr
+    assert bucket.keys(manifests) == []
+
+    asked = sandbox.run("audit", "sync", env={**bucket.env, "PULUMI_AUDITED_COMPACT": "true"})
+    assert asked.returncode == 0, asked.stderr
+    days = sorted({r["time"][:10] for r, _ in lines})
+    assert len(bucket.keys(manifests)) == len(days)
+    assert f"{days[0]}: " in asked.stdout.decode()
+
+    # sync still ships under a configuration it cannot read; it says why it did not compact.
+    wrong = sandbox.run("audit", "sync", env={**bucket.env, "PULUMI_AUDITED_COMPACT": "maybe"})
+    assert wrong.returncode == 0
+    assert b"compaction not done: PULUMI_AUDITED_COMPACT: compact must be true" in wrong.stderr
+    refused = sandbox.run("audit", "compact", env={**bucket.env, "PULUMI_AUDITED_COMPACT": "x"})
+    assert refused.returncode == 125 and b"compact must be true or false" in refused.stderr

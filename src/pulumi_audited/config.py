@@ -39,6 +39,7 @@ ENVIRONMENT = {
     "working_hours": "PULUMI_AUDITED_WORKING_HOURS",
     "plan_window": "PULUMI_AUDITED_PLAN_WINDOW",
     "forward": "PULUMI_AUDITED_FORWARD",
+    "compact": "PULUMI_AUDITED_COMPACT",
 }
 
 # Where a value came from.
@@ -62,6 +63,7 @@ class Settings:
     """The settings in force, one typed attribute each, and where each came from."""
 
     __slots__ = (
+        "compact",
         "files",
         "forward",
         "lock_timeout",
@@ -95,6 +97,8 @@ class Settings:
     plan_window: float
     # Sink URLs each record is forwarded to as it is written (store/forwarding.py).
     forward: list[str]
+    # `audit sync` also compacts the remote log's finished days (store/compact.py).
+    compact: bool
     sources: dict[str, str]  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
     files: list[tuple[str, str]]  # (role, path) of each file read, lowest precedence first
     origins: dict[str, str]  # setting -> DEFAULT, SITE, USER, CHOSEN, TEAM or ENV
@@ -127,6 +131,7 @@ class Settings:
         forward = values["forward"]
         assert isinstance(forward, list)
         self.forward = forward
+        self.compact = values["compact"] is True
         self.sources = sources
         self.files = files
         self.origins = origins
@@ -265,6 +270,12 @@ def _team_value(
             "forward is ignored: a team file may not choose where records are sent (anyone who "
             "can push could send every teammate's records to a server of theirs) nor take a "
             "sink away; set it in the site file, your own config or PULUMI_AUDITED_FORWARD"
+        )
+    if key == "compact":
+        return current, (
+            "compact is ignored: a team file may not make every teammate's `audit sync` read "
+            "the whole remote log; set it on the machine of a scheduled job, or "
+            "PULUMI_AUDITED_COMPACT"
         )
     if key == "on_failure":
         if current == "block":

@@ -40,6 +40,7 @@ DEFAULTS: dict[str, object] = {
     "working_hours": "Mon-Fri 08:00-18:00 UTC",
     "plan_window": 86400.0,
     "forward": [],
+    "compact": False,
 }
 
 # Seconds settings: (least, most). The shim defers SIGTERM while it waits for a lock or a
@@ -88,6 +89,10 @@ def validate(key: str, value: object, base_dir: str) -> object:
         return _check_window(value)
     if key == "forward":
         return _check_forward(value)
+    if key == "compact":
+        if not isinstance(value, bool):
+            raise ValueError(f"compact must be true or false, not {_short(value)}")
+        return value
     raise ValueError(f"unknown setting {key!r}")
 
 
@@ -96,6 +101,8 @@ def from_environment(key: str, raw: str) -> object:
     value: object = raw
     if key in ("skip", "forward"):
         value = [item.strip() for item in raw.split(",") if item.strip()]
+    elif key == "compact":
+        value = {"true": True, "false": False, "1": True, "0": False}.get(raw.strip().lower(), raw)
     elif key in SECONDS:
         try:
             value = float(raw)

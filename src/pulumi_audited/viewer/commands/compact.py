@@ -55,7 +55,31 @@ def command(until: str | None, timeout: float | None, as_json: bool) -> None:
         if not as_json:
             click.echo(f"{escape(store.location)}: a local log: nothing to compact")
         return
-    results = [r for r in compact(store, until or latest) if r.records]
+    _report(store, compact(store, until or latest), until or latest, as_json)
+
+
+def after_sync(timeout: float | None, as_json: bool) -> None:
+    """`audit sync` under `compact: true`: compact this machine's remote log once shipped. A
+    failure is said on stderr; it does not change sync's exit status (records are not left)."""
+    from pulumi_audited.errors import ShimError, StoreError
+    from pulumi_audited.store.compact import compact, last_finished_day
+    from pulumi_audited.store.remote_read import RemoteReader
+    from pulumi_audited.store.schemes import is_remote
+
+    try:
+        current = settings()
+        if not current.compact or not current.log or not is_remote(current.log):
+            return
+        store = open_location(current.log, timeout=timeout or current.remote_timeout)
+        assert isinstance(store, RemoteReader)
+        latest = last_finished_day()
+        _report(store, compact(store, latest), latest, as_json)
+    except (ShimError, StoreError) as error:
+        click.echo(f"pulumi-audited: compaction not done: {escape(str(error))}", err=True)
+
+
+def _report(store, results, until: str, as_json: bool) -> None:
+    results = [r for r in results if r.records]
     for result in results:
         if as_json:
             click.echo(json_line({"log": store.location, **vars(result)}))
@@ -65,4 +89,4 @@ def command(until: str | None, timeout: float | None, as_json: bool) -> None:
                 line += f", {result.already} already written by another compaction"
             click.echo(line)
     if not results and not as_json:
-        click.echo(f"{escape(store.location)}: nothing to compact up to {until or latest}")
+        click.echo(f"{escape(store.location)}: nothing to compact up to {until}")

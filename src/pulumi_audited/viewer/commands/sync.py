@@ -15,6 +15,7 @@ import click
 
 from pulumi_audited.errors import ShimError, StoreError
 from pulumi_audited.store.schemes import is_remote
+from pulumi_audited.viewer.commands import compact
 from pulumi_audited.viewer.commands.sync_sinks import drain_sinks
 from pulumi_audited.viewer.context import settings, store_timeout_option
 from pulumi_audited.viewer.formats import json_line
@@ -111,6 +112,7 @@ def command(
         if enforced is False:
             click.echo(_not_create_only(log), err=True)
     sinks, sinks_left = drain_sinks(seconds, as_json)
+    compact.after_sync(timeout, as_json)
     left_over = left_over or sinks_left
     if not spools and not sinks and not as_json:
         click.echo("nothing waits in the spool")
