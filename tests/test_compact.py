@@ -18,6 +18,7 @@ from remote_stores import fresh_store
 
 from pulumi_audited.store import compact_format, layout
 from pulumi_audited.store.compact import compact, last_finished_day
+from pulumi_audited.store.compact_read import late_window_start
 from pulumi_audited.store.remote_read import RemoteReader
 from pulumi_audited.store.schemes import SCHEMES
 from pulumi_audited.store.verify import verify
@@ -166,9 +167,16 @@ def test_compacted_days_are_read_from_segments_by_every_command(
     assert len(bucket.keys(root + "segments/")) == len(days)
 
 
-def test_a_late_record_is_counted_once_then_compacted(bucket: Bucket, tmp_path: Path) -> None:
-    lines = _lines()
-    late = max(lines, key=lambda item: item[0]["seq"] if item[0]["writer"] == WRITERS[0] else 0)
+@pytest.mark.parametrize("recent", [True, False], ids=["recent-day", "old-day"])
+def test_a_late_record_is_counted_once_then_compacted(
+    bucket: Bucket, tmp_path: Path, recent: bool
+) -> None:
+    end = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3)
+    end_ns = int(end.timestamp() * 1e9) if recent else END_NS
+    lines = chained_lines(synthetic_records(24, days=4, end_ns=end_ns), WRITERS)
+    late = max(lines, key=lambda item: item[0]["id"])  # the newest day's, a compactable day
+    assert late[0]["time"][:10] <= last_finished_day()
+    assert (late[0]["time"][:10] >= late_window_start()) is recent
     upload(bucket.objects, PREFIX, [item for item in lines if item is not late])
     compact(bucket.reader(tmp_path / "c1"), last_finished_day())
     upload(bucket.objects, PREFIX, [late])
@@ -176,17 +184,23 @@ def test_a_late_record_is_counted_once_then_compacted(bucket: Bucket, tmp_path: 
 
     everything = b"".join(line + b"\n" for line in sorted(line for _, line in lines))
     reader = bucket.reader(tmp_path / "c2")
-    assert b"".join(p.read_bytes() for p in reader.partitions()) == everything
-    assert late_key in reader.objects.gets  # merged from its own object
-    assert verify(bucket.reader(tmp_path / "c2")).intact
+    read = b"".join(p.read_bytes() for p in reader.partitions())
+    if recent:  # merged from its own object
+        assert read == everything and late_key in reader.objects.gets
+    else:  # an old compacted day is read from its segments until the next compaction
+        assert read == everything.replace(late[1] + b"\n", b"")
+    # verify lists every record object: the late record is in its writer's chain.
+    report = verify(bucket.reader(tmp_path / "c2"))
+    assert report.intact and report.records == len(lines)
 
     results = compact(bucket.reader(tmp_path / "c3"), last_finished_day())
     assert [(r.day, r.records, r.segments) for r in results if r.records] == [
         (late[0]["time"][:10], 1, 1)
     ]
-    cold = bucket.reader(tmp_path / "c4")
-    assert b"".join(p.read_bytes() for p in cold.partitions()) == everything
-    assert all("/manifests/" in k or "/segments/" in k for k in cold.objects.gets)
+    for cache in ("c2", "c4"):  # warm, and cold: segments only
+        again = bucket.reader(tmp_path / cache)
+        assert b"".join(p.read_bytes() for p in again.partitions()) == everything
+        assert all("/manifests/" in k or "/segments/" in k for k in again.objects.gets)
     report = verify(bucket.reader(tmp_path / "c4"))
     assert report.intact and report.records == len(lines)
 

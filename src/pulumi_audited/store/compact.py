@@ -47,6 +47,7 @@ def last_finished_day(now: dt.datetime | None = None) -> str:
 def compact(reader: RemoteReader, until: str, first: str | None = None) -> list[DayResult]:
     """Compact every day from `first` to `until` (inclusive) that has records no segment
     holds; one result per day looked at."""
+    reader.every_object = True
     partitions = reader.day_partitions(first, until)
     with ThreadPoolExecutor(DAY_WORKERS, "audited-compact") as pool:
         return list(pool.map(lambda p: _compact_day(reader, p), partitions))

@@ -7,7 +7,9 @@ order across every writer.
 A compacted day (store/compact.py) is read from its segments, listed through their manifests
 (`PREFIX/v1/manifests/date=...`), and from the record objects no segment holds yet (late
 ones), each record once (store/compact_read.py). Only a day the manifests' listing names is
-listed for manifests, so an uncompacted log costs what it did.
+listed for manifests, so an uncompacted log costs what it did. The record objects of a
+compacted day are listed only while it is recent, or for verify and the compactor: listing
+them is what a cold read of an old day would otherwise cost most.
 
 Objects never change once written, so fetched ones are kept in a cache under the user's
 cache folder: one pack file per day (store/remote_pack.py), rewritten atomically whenever the
@@ -33,7 +35,12 @@ from pulumi_audited import paths
 from pulumi_audited.store import layout, remote_pack
 from pulumi_audited.store.base import Chain, Chains
 from pulumi_audited.store.chain import parse_record_line, split_lines
-from pulumi_audited.store.compact_read import Problem, edited_after_compaction, read_segments
+from pulumi_audited.store.compact_read import (
+    Problem,
+    edited_after_compaction,
+    late_window_start,
+    read_segments,
+)
 from pulumi_audited.store.objects import ObjectInfo, ObjectStore
 from pulumi_audited.store.remote import open_objects, parse_location
 from pulumi_audited.store.remote_pack import Pack
@@ -160,27 +167,34 @@ class DayPartition:
         with self._lock:
             self._loaded, self._data, self._index = False, b"", []
 
+    def _list(self) -> list[ObjectInfo]:
+        listed, _ = self.reader.objects.list(self.prefix)
+        self.reader.listed_prefixes.append(self.prefix)
+        return [info for info in listed if layout.is_record_key(info.key)]
+
     def _load_locked(self) -> None:
         reader = self.reader
-        listed, _ = reader.objects.list(self.prefix)
-        reader.listed_prefixes.append(self.prefix)
-        infos = [info for info in listed if layout.is_record_key(info.key)]
         manifests = reader.manifests_of(self.name)
-        digest = hashlib.sha256()
-        for info in [*infos, *manifests]:
-            digest.update(f"{info.key}\0{info.etag}\n".encode())
-        self._fingerprint = digest.hexdigest()
         pack = reader.pack_read(self.name)
+        # A segment that could not be read leaves its records to their own objects.
+        damaged = pack is not None and bool(pack.problems)
+        listing = not manifests or reader.every_object or damaged
+        infos = self._list() if listing or self.name >= late_window_start() else None
         listed_manifests = [(m.key, m.etag) for m in manifests]
         if pack is not None and pack.manifests == listed_manifests:
-            raw = [(i.key, i.etag) for i in infos if i.key not in pack.covered]
-            if raw == [(k, e) for k, e, _, _ in pack.index if k not in pack.covered]:
+            cached_raw = [(k, e) for k, e, _, _ in pack.index if k not in pack.covered]
+            if infos is None or cached_raw == [
+                (i.key, i.etag) for i in infos if i.key not in pack.covered
+            ]:
                 self._index, self._data, self._covered = pack.index, pack.data, pack.covered
-                self.problems = pack.problems + edited_after_compaction(reader, infos, pack)
+                self._fingerprint = _fingerprint(infos or [], manifests)
+                self.problems = pack.problems + edited_after_compaction(reader, infos or [], pack)
                 return
         cached = {k: (e, pack.data[s:n]) for k, e, s, n in pack.index} if pack else {}
         problems: list[Problem] = []
         covered = read_segments(reader, manifests, cached, problems) if manifests else {}
+        if infos is None:
+            infos = self._list() if problems else []
         bodies = {key: (etag, body) for key, (etag, body, _) in covered.items()}
         missing = [
             i for i in infos if i.key not in covered and cached.get(i.key, ("",))[0] != i.etag
@@ -202,10 +216,18 @@ class DayPartition:
             position += len(body)
         self._index = index
         self._data = b"".join(pieces)
+        self._fingerprint = _fingerprint(infos, manifests)
         self._covered = {key: manifest for key, (_, _, manifest) in covered.items()}
         pack = Pack(index, self._data, listed_manifests, self._covered, problems)
         self.problems = problems + edited_after_compaction(reader, infos, pack)
         reader.pack_write(self.name, pack)
+
+
+def _fingerprint(infos: list[ObjectInfo], manifests: list[ObjectInfo]) -> str:
+    digest = hashlib.sha256()
+    for info in [*infos, *manifests]:
+        digest.update(f"{info.key}\0{info.etag}\n".encode())
+    return digest.hexdigest()
 
 
 class RemoteReader:
@@ -237,6 +259,9 @@ class RemoteReader:
         self._pool_lock = threading.Lock()
         self._closed = False
         self._compacted: set[str] | None = None  # the days with segments, once listed
+        # List the record objects of every compacted day, not only of the recent ones
+        # (verify and the compactor do).
+        self.every_object = False
         # What was asked of the store: for tests and benchmarks.
         self.listed_prefixes: list[str] = []
         self.fetched_keys: list[str] = []
@@ -295,6 +320,7 @@ class RemoteReader:
     def chains(self) -> Chains:
         """One chain per writer, ordered by `seq`, each record a partition of its own; the
         records that belong to no chain, or sit at the wrong key, as problems."""
+        self.every_object = True
         partitions = self.day_partitions(None, None)
         self.load_all(partitions)
         problems: list[tuple[str, str, str | None, str]] = []
