@@ -145,6 +145,9 @@ def test_compacted_days_are_read_from_segments_by_every_command(
     assert data == b"".join(line + b"\n" for line in sorted(l for _, l in lines))  # noqa: E741
     gets = reader.objects.gets
     assert gets and all("/manifests/" in k or "/segments/" in k for k in gets), gets
+    # Days older than the late window: their record objects are not even listed.
+    assert days[-1] < late_window_start()
+    assert not [p for p in reader.listed_prefixes if "/v1/date=" in p]
     # Warm: listings only.
     again = bucket.reader(tmp_path / "cold")
     assert b"".join(p.read_bytes() for p in again.partitions()) == data
