@@ -39,6 +39,8 @@ ENVIRONMENT = {
     "working_hours": "PULUMI_AUDITED_WORKING_HOURS",
     "plan_window": "PULUMI_AUDITED_PLAN_WINDOW",
     "forward": "PULUMI_AUDITED_FORWARD",
+    "checkpoints": "PULUMI_AUDITED_CHECKPOINTS",
+    "signing_key": "PULUMI_AUDITED_SIGNING_KEY",
 }
 
 # Where a value came from.
@@ -62,6 +64,7 @@ class Settings:
     """The settings in force, one typed attribute each, and where each came from."""
 
     __slots__ = (
+        "checkpoints",
         "files",
         "forward",
         "lock_timeout",
@@ -73,6 +76,7 @@ class Settings:
         "pulumi",
         "remote_timeout",
         "ship_wait",
+        "signing_key",
         "skip",
         "sources",
         "warnings",
@@ -95,6 +99,10 @@ class Settings:
     plan_window: float
     # Sink URLs each record is forwarded to as it is written (store/forwarding.py).
     forward: list[str]
+    # Whether writers of a remote log write checkpoints (store/checkpoint.py), and the
+    # private key that signs them (a path; None: unsigned).
+    checkpoints: bool
+    signing_key: str | None
     sources: dict[str, str]  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
     files: list[tuple[str, str]]  # (role, path) of each file read, lowest precedence first
     origins: dict[str, str]  # setting -> DEFAULT, SITE, USER, CHOSEN, TEAM or ENV
@@ -127,6 +135,10 @@ class Settings:
         forward = values["forward"]
         assert isinstance(forward, list)
         self.forward = forward
+        checkpoints, signing_key = values["checkpoints"], values["signing_key"]
+        assert isinstance(checkpoints, bool)
+        assert signing_key is None or isinstance(signing_key, str)
+        self.checkpoints, self.signing_key = checkpoints, signing_key
         self.sources = sources
         self.files = files
         self.origins = origins
@@ -266,6 +278,18 @@ def _team_value(
             "can push could send every teammate's records to a server of theirs) nor take a "
             "sink away; set it in the site file, your own config or PULUMI_AUDITED_FORWARD"
         )
+    if key == "signing_key":
+        return current, (
+            "signing_key is ignored: a team file may not choose the key that signs your "
+            "checkpoints (anyone who can push could sign with a key of theirs); set it in the "
+            "site file, your own config or PULUMI_AUDITED_SIGNING_KEY"
+        )
+    if key == "checkpoints":
+        if current is True:
+            return current, (
+                "checkpoints: false is ignored: a team file may turn checkpoints on, never off"
+            )
+        return value, None
     if key == "on_failure":
         if current == "block":
             return (

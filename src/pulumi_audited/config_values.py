@@ -40,6 +40,9 @@ DEFAULTS: dict[str, object] = {
     "working_hours": "Mon-Fri 08:00-18:00 UTC",
     "plan_window": 86400.0,
     "forward": [],
+    # Checkpoints (store/checkpoint.py): written when on, signed when a key is set.
+    "checkpoints": False,
+    "signing_key": None,
 }
 
 # Seconds settings: (least, most). The shim defers SIGTERM while it waits for a lock or a
@@ -56,6 +59,16 @@ SECONDS = {
 def validate(key: str, value: object, base_dir: str) -> object:
     """`value` as the setting holds it (paths made absolute against `base_dir`); ValueError
     with a message naming the setting otherwise."""
+    if key == "signing_key":
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value or "://" in value:
+            raise ValueError("signing_key must be the path of an Ed25519 private key (PEM)")
+        return _resolve_path(value, base_dir)
+    if key == "checkpoints":
+        if not isinstance(value, bool):
+            raise ValueError(f"checkpoints must be true or false, not {_short(value)}")
+        return value
     if key in ("log", "pulumi"):
         if value is None:
             return None
@@ -96,12 +109,17 @@ def from_environment(key: str, raw: str) -> object:
     value: object = raw
     if key in ("skip", "forward"):
         value = [item.strip() for item in raw.split(",") if item.strip()]
+    elif key == "checkpoints":
+        value = _BOOLEANS.get(raw.strip().lower(), raw)
     elif key in SECONDS:
         try:
             value = float(raw)
         except ValueError:
             raise ValueError(f"{key} must be a number of seconds") from None
     return validate(key, value, os.getcwd())
+
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def _check_seconds(key: str, value: object) -> float:
