@@ -338,3 +338,81 @@ def test_a_team_file_cannot_set_the_signing_key_nor_turn_checkpoints_off(
     current = load_settings(str(sandbox.project), env)
     assert current.checkpoints is True
     assert any("never off" in w for w in current.warnings)
+
+
+# --- a local log and its witness folder ---------------------------------------------------
+
+
+@pytest.fixture
+def witnessed(sandbox) -> tuple[Sandbox, dict[str, str], Path]:
+    """Three runs into the local log, its checkpoint signed at a witness folder by `audit
+    sync`; the keys file for the local writer."""
+    public = make_key(sandbox.root / "writer.key")
+    witness = sandbox.root / "witness"
+    env = {
+        "PULUMI_AUDITED_SIGNING_KEY": str(sandbox.root / "writer.key"),
+        "PULUMI_AUDITED_WITNESS": str(witness),
+    }
+    for _ in range(3):
+        _run(sandbox, env)
+    said = _sync(sandbox, env)
+    assert "at seq 6 (signed with key" in said, said
+    (folder,) = (witness / "v1" / "checkpoints").iterdir()
+    keys = sandbox.root / "local.pub"
+    keys.write_text(f"{folder.name} {public}\n")
+    return sandbox, env, keys
+
+
+def _local_verify(sandbox: Sandbox, env: dict[str, str], *args: str) -> tuple[int, dict]:
+    result = sandbox.run("audit", "verify", "--json", *args, env=env, text=True)
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def _rechain(lines: list[bytes]) -> list[bytes]:
+    """The lines with every `prev` recomputed: a rewritten log whose own chain is intact."""
+    out, previous = [], None
+    for line in lines:
+        record = json.loads(line)
+        record["prev"] = previous
+        new = json.dumps(record, separators=(",", ":")).encode()
+        out.append(new)
+        previous = line_hash(new)
+    return out
+
+
+def test_a_local_log_rewritten_or_cut_is_caught_against_its_witness(witnessed) -> None:
+    sandbox, env, keys = witnessed
+    status, report = _local_verify(sandbox, env, "--keys", str(keys))
+    assert status == 0 and report["checkpoints"]["signatures_checked"], report
+    (day_file,) = sandbox.log_dir.glob("*.jsonl")
+    original = day_file.read_bytes()
+    lines = original.splitlines()
+
+    day_file.write_bytes(b"".join(line + b"\n" for line in lines[:-2]))  # the tail cut off
+    status, report = _local_verify(sandbox, env, "--keys", str(keys))
+    assert status == 1 and [f["kind"] for f in report["findings"]] == ["cut-off"], report
+    assert "seq 5 to 6 are missing" in report["findings"][0]["detail"]
+
+    # A record taken out of the middle and the chain recomputed: intact as a chain, and the
+    # same length once a run is added; the witness names the record that changed.
+    day_file.write_bytes(b"".join(line + b"\n" for line in _rechain(lines[:2] + lines[4:])))
+    _run(sandbox, {"PULUMI_AUDITED_WITNESS": env["PULUMI_AUDITED_WITNESS"]})
+    status, report = _local_verify(sandbox, env, "--keys", str(keys))
+    assert status == 1 and [f["kind"] for f in report["findings"]] == ["rewritten"], report
+    assert report["findings"][0]["file"] == str(day_file) and report["findings"][0]["line"] == 6
+
+    day_file.write_bytes(original)
+    witness_files = sorted(Path(env["PULUMI_AUDITED_WITNESS"]).rglob("*.json"))
+    changed = witness_files[-1].read_bytes().replace(b'"records":6', b'"records":7')
+    witness_files[-1].write_bytes(changed)
+    status, report = _local_verify(sandbox, env, "--keys", str(keys))
+    assert status == 1 and [f["kind"] for f in report["findings"]] == ["forged"], report
+
+
+def test_a_local_log_without_a_witness_refuses_keys(sandbox, tmp_path: Path) -> None:
+    keys = tmp_path / "k.pub"
+    keys.write_text(f"* {make_key(tmp_path / 'k.pem')}\n")
+    _run(sandbox, {})
+    result = sandbox.run("audit", "verify", "--keys", str(keys), text=True)
+    assert result.returncode == 2 and "no witness" in result.stderr

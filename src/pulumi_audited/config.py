@@ -41,6 +41,7 @@ ENVIRONMENT = {
     "forward": "PULUMI_AUDITED_FORWARD",
     "checkpoints": "PULUMI_AUDITED_CHECKPOINTS",
     "signing_key": "PULUMI_AUDITED_SIGNING_KEY",
+    "witness": "PULUMI_AUDITED_WITNESS",
 }
 
 # Where a value came from.
@@ -80,6 +81,7 @@ class Settings:
         "skip",
         "sources",
         "warnings",
+        "witness",
         "working_hours",
     )
 
@@ -103,6 +105,7 @@ class Settings:
     # private key that signs them (a path; None: unsigned).
     checkpoints: bool
     signing_key: str | None
+    witness: str | None  # where a local log's checkpoints go
     sources: dict[str, str]  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
     files: list[tuple[str, str]]  # (role, path) of each file read, lowest precedence first
     origins: dict[str, str]  # setting -> DEFAULT, SITE, USER, CHOSEN, TEAM or ENV
@@ -139,6 +142,9 @@ class Settings:
         assert isinstance(checkpoints, bool)
         assert signing_key is None or isinstance(signing_key, str)
         self.checkpoints, self.signing_key = checkpoints, signing_key
+        witness = values["witness"]
+        assert witness is None or isinstance(witness, str)
+        self.witness = witness
         self.sources = sources
         self.files = files
         self.origins = origins
@@ -283,6 +289,12 @@ def _team_value(
             "signing_key is ignored: a team file may not choose the key that signs your "
             "checkpoints (anyone who can push could sign with a key of theirs); set it in the "
             "site file, your own config or PULUMI_AUDITED_SIGNING_KEY"
+        )
+    if key == "witness":
+        return current, (
+            "witness is ignored: a team file may not choose where your log's checkpoints go "
+            "nor take the witness away; set it in the site file, your own config or "
+            "PULUMI_AUDITED_WITNESS"
         )
     if key == "checkpoints":
         if current is True:

@@ -43,6 +43,8 @@ DEFAULTS: dict[str, object] = {
     # Checkpoints (store/checkpoint.py): written when on, signed when a key is set.
     "checkpoints": False,
     "signing_key": None,
+    # Where a local log's checkpoints go (a folder or a remote location).
+    "witness": None,
 }
 
 # Seconds settings: (least, most). The shim defers SIGTERM while it waits for a lock or a
@@ -65,6 +67,12 @@ def validate(key: str, value: object, base_dir: str) -> object:
         if not isinstance(value, str) or not value or "://" in value:
             raise ValueError("signing_key must be the path of an Ed25519 private key (PEM)")
         return _resolve_path(value, base_dir)
+    if key == "witness":
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ValueError("witness must be a folder or a remote location")
+        return _check_log(value, base_dir)
     if key == "checkpoints":
         if not isinstance(value, bool):
             raise ValueError(f"checkpoints must be true or false, not {_short(value)}")

@@ -45,7 +45,7 @@ class Summary:
         }
 
 
-def _writer_records(found: Chains) -> dict[str, dict[int, Partition]]:
+def writer_records(found: Chains) -> dict[str, dict[int, Partition]]:
     """writer id -> {seq: its record's partition}, from the chains verify walked."""
     records: dict[str, dict[int, Partition]] = {}
     for chain in found.chains:
@@ -61,12 +61,13 @@ def _writer_records(found: Chains) -> dict[str, dict[int, Partition]]:
 def check(
     listed: list[tuple[str, str, bytes]],
     prefix: str,
-    found: Chains,
+    records: dict[str, dict[int, Partition]],
     report: Report,
     keys: list[PublicKey] | None,
 ) -> Summary:
-    """Check the checkpoint objects `listed` ((key, URL, bytes) each) against the records in
-    `found`, adding findings and notes to `report`."""
+    """Check the checkpoint objects `listed` ((key, URL, bytes) each) against `records`
+    (writer -> {seq: the record's partition}: writer_records, or a local log's
+    store/checkpoint_witness.py local_records), adding findings and notes to `report`."""
     summary = Summary(signatures_checked=keys is not None)
     by_writer: dict[str, list[tuple[Checkpoint, str]]] = defaultdict(list)
     for key, url, data in listed:
@@ -83,7 +84,6 @@ def check(
         by_writer[checkpoint.writer].append((checkpoint, url))
     summary.checkpoints = sum(len(items) for items in by_writer.values())
     summary.writers = len(by_writer)
-    records = _writer_records(found)
     for writer in sorted(by_writer):
         items = sorted(by_writer[writer], key=lambda item: item[0].seq)
         _check_writer(writer, items, records.get(writer, {}), report, keys)
@@ -135,7 +135,7 @@ def _check_writer(
                 findings.append(
                     Finding(
                         "rewritten",
-                        Place(record.location, 1, id_of_line(line)),
+                        Place(*record.place_of(0), id_of_line(line)),
                         f"writer {writer}'s checkpoint {url} names another record at seq "
                         f"{checkpoint.seq}: the chain was rewritten after it",
                     )
@@ -200,7 +200,7 @@ def _check_presence(
         report.notes.append(
             Finding(
                 "uncovered",
-                Place(present[last].location, 1),
+                Place(*present[last].place_of(0)),
                 f"writer {writer}'s records after seq {checkpoint.seq} come after its newest "
                 "checkpoint: records cut off there would not show",
             )
@@ -219,11 +219,11 @@ def _uncheckpointed(
     exact = {key.writers for key in keys or [] if not any(c in key.writers for c in "*?[")}
     for writer in sorted(exact - set(by_writer)):
         place = records.get(writer)
-        location = next(iter(place.values())).location if place else writer
+        where = next(iter(place.values())).place_of(0) if place else (writer, 1)
         report.findings.append(
             Finding(
                 "checkpoint-missing",
-                Place(location, 1),
+                Place(*where),
                 f"writer {writer} has a key in --keys but no checkpoint in the store",
             )
         )

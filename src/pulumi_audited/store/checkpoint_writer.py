@@ -48,7 +48,7 @@ def due_today(spool: Spool, today: str) -> bool:
     return last is None or last.day < today
 
 
-def _newest_in_store(store: ObjectStore, prefix: str, writer: str) -> _Last | None:
+def newest_in_store(store: ObjectStore, prefix: str, writer: str) -> _Last | None:
     listed, _ = store.list(layout.checkpoints_prefix(prefix, writer))
     for info in reversed(listed):
         checkpoint = parse(store.get(info.key))
@@ -71,9 +71,23 @@ def write_checkpoint(
         return None
     last = _read_state(spool)
     if last is None:
-        last = _newest_in_store(store, prefix, writer)
+        last = newest_in_store(store, prefix, writer)
     if last is not None and last.seq >= seq:
         return None
+    checkpoint = put_checkpoint(store, prefix, writer, seq, last_hash, last, signer)
+    state = f"{seq} {checkpoint.digest()} {checkpoint.time[:10]}\n".encode()
+    try:
+        paths.replace_file(os.path.join(spool.folder, STATE), state, sync=True)
+    except OSError as error:
+        raise StoreError(f"cannot write {spool.folder}/{STATE}: {error.strerror}") from None
+    return checkpoint
+
+
+def put_checkpoint(
+    store: ObjectStore, prefix: str, writer: str, seq: int, last_hash: str, last, signer
+) -> Checkpoint:
+    """Make, sign (with `signer`, when given) and store the checkpoint of `writer`'s chain at
+    `seq`, chained to `last` (the one before, or None)."""
     checkpoint = Checkpoint(
         writer=writer,
         seq=seq,
@@ -86,11 +100,6 @@ def write_checkpoint(
     if signer is not None:
         checkpoint = replace(checkpoint, signature=signer.sign(checkpoint.signed_bytes()))
     store.put_new(layout.checkpoint_key(prefix, writer, seq), checkpoint.line() + b"\n")
-    state = f"{seq} {checkpoint.digest()} {checkpoint.time[:10]}\n".encode()
-    try:
-        paths.replace_file(os.path.join(spool.folder, STATE), state, sync=True)
-    except OSError as error:
-        raise StoreError(f"cannot write {spool.folder}/{STATE}: {error.strerror}") from None
     return checkpoint
 
 

@@ -1,6 +1,7 @@
 """`audit sync`'s part for checkpoints: when the settings ask for them (`checkpoints: true`,
 or a `signing_key`), every spool of this machine whose records are all shipped gets a
-checkpoint of its chain, signed with the key when there is one (store/checkpoint_writer.py).
+checkpoint of its chain, signed with the key when there is one (store/checkpoint_writer.py);
+and with a `witness`, the local log gets one there (store/checkpoint_witness.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def write_checkpoints(seconds: float, as_json: bool) -> bool:
     except StoreError as error:
         click.echo(f"pulumi-audited: no checkpoint written: {escape(str(error))}", err=True)
         return False
-    ok = True
+    ok = _witness(current, seconds, signer, as_json)
     for spool in existing_spools():
         if spool.pending():
             continue  # its records are not all in the store: a checkpoint would claim them
@@ -45,6 +46,25 @@ def write_checkpoints(seconds: float, as_json: bool) -> bool:
         if written is not None:
             _say(as_json, log, written, None)
     return ok
+
+
+def _witness(current, seconds: float, signer, as_json: bool) -> bool:
+    """The local log's checkpoint at the witness, when the log is local and has one."""
+    from pulumi_audited.store.checkpoint_witness import write_local_checkpoint
+    from pulumi_audited.store.schemes import is_remote
+    from pulumi_audited.viewer.context import log_location
+
+    folder = log_location(current)
+    if current.witness is None or is_remote(folder):
+        return True
+    try:
+        written = write_local_checkpoint(folder, current.witness, signer, timeout=seconds)
+    except StoreError as error:
+        _say(as_json, folder, None, str(error))
+        return False
+    if written is not None:
+        _say(as_json, folder, written, None)
+    return True
 
 
 def _checkpoint(spool, seconds: float, signer):

@@ -6,7 +6,7 @@ import click
 
 from pulumi_audited.store.verify import verify
 from pulumi_audited.viewer.commands.verify_checkpoints import Checkpoints
-from pulumi_audited.viewer.context import open_log
+from pulumi_audited.viewer.context import open_log, settings
 from pulumi_audited.viewer.exit_codes import EXIT_UNREADABLE
 from pulumi_audited.viewer.formats import Terminal, json_line
 from pulumi_audited.viewer.pager import no_pager_option
@@ -35,11 +35,12 @@ def command(as_json: bool, keys_path: str | None) -> None:
     off the end of a chain leave no trace in it: in a remote log, the writers' checkpoints
     show them (docs/checkpoints.md), their signatures checked with --keys.
     """
+    current = settings()
     store = open_log()
     absent = store.absent()
     if absent is not None:
         raise click.exceptions.Exit(_unreadable(absent))
-    checking = Checkpoints(store, keys_path)
+    checking = Checkpoints(store, keys_path, current.witness)
     report = verify(store, checking.check if checking.possible else None)
     if as_json:
         click.echo(
