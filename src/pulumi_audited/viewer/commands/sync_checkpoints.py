@@ -23,7 +23,7 @@ def write_checkpoints(seconds: float, as_json: bool) -> bool:
         current = settings()
     except ShimError:
         return True  # sync said so already, and shipped regardless
-    if not (current.checkpoints or current.signing_key):
+    if not (current.checkpoints or current.signing_key or current.witness):
         return True
     from pulumi_audited.store.checkpoint_writer import signer_for
 
