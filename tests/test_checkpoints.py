@@ -10,6 +10,7 @@ faked too, so `audit sync`, run on the real clock, ships what the store refused)
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import subprocess
 import time
@@ -416,3 +417,44 @@ def test_a_local_log_without_a_witness_refuses_keys(sandbox, tmp_path: Path) -> 
     _run(sandbox, {})
     result = sandbox.run("audit", "verify", "--keys", str(keys), text=True)
     assert result.returncode == 2 and "no witness" in result.stderr
+
+
+def test_the_shipper_writes_the_days_first_checkpoint_and_no_second(
+    sandbox, seaweedfs, s3_bucket
+) -> None:
+    """The detached shipper, not the shim, signs: once a UTC day, after shipping."""
+    make_key(sandbox.root / "writer.key")
+    env = remote_env(
+        seaweedfs, s3_bucket, PULUMI_AUDITED_SIGNING_KEY=str(sandbox.root / "writer.key")
+    )
+    log = Log(sandbox, seaweedfs, s3_bucket, env, "", "")
+
+    def shipper_holds_the_spool() -> bool:
+        # It writes the checkpoint after saying "done", holding ship.lock until it is written.
+        (lock,) = (sandbox.root / "xdg-data" / "pulumi-audited" / "spool").glob("*/ship.lock")
+        with open(lock, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+        return False
+
+    def settled() -> list[str]:
+        deadline = time.monotonic() + 60
+        while (
+            _shippers_running(sandbox)
+            or shipper_holds_the_spool()
+            or len(log.objects("date=")) < 2 * runs
+        ):
+            assert time.monotonic() < deadline, "the shipper never finished"
+            time.sleep(0.05)
+        return log.checkpoints()
+
+    runs = 1
+    _run(sandbox, env)
+    (first,) = settled()
+    checkpoint = parse(log.get(first))
+    assert checkpoint is not None and checkpoint.seq == 2 and checkpoint.signature
+    runs = 2
+    _run(sandbox, env)
+    assert settled() == [first]  # one a day from the shipper; audit sync writes the others
