@@ -458,3 +458,34 @@ def test_the_shipper_writes_the_days_first_checkpoint_and_no_second(
     runs = 2
     _run(sandbox, env)
     assert settled() == [first]  # one a day from the shipper; audit sync writes the others
+
+
+def test_sync_waits_for_a_shipper_holding_the_spool(sandbox, seaweedfs, s3_bucket) -> None:
+    """At the end of a CI job the last command's shipper may still hold the spool: sync waits
+    for it (up to --timeout) rather than failing the job."""
+    env = remote_env(seaweedfs, s3_bucket, PULUMI_AUDITED_CHECKPOINTS="true")
+    _run(sandbox, env)
+    deadline = time.monotonic() + 60
+    while _shippers_running(sandbox):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    _run(sandbox, env)
+    while _shippers_running(sandbox):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    (lock,) = (sandbox.root / "xdg-data" / "pulumi-audited" / "spool").glob("*/ship.lock")
+    holder = subprocess.Popen(
+        ["flock", str(lock), "sleep", "1.5"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(0.3)
+        began = time.monotonic()
+        result = sandbox.run("audit", "sync", env=env, text=True)
+        waited = time.monotonic() - began
+    finally:
+        holder.wait(timeout=10)
+    assert result.returncode == 0, result.stderr
+    assert "checkpoint of writer" in result.stdout and "at seq 4 (unsigned)" in result.stdout
+    assert waited >= 1.0
+    result = sandbox.run("audit", "sync", "--timeout", "0.5", env=env, text=True)
+    assert result.returncode == 0 and "checkpoint" not in result.stdout  # nothing new

@@ -6,6 +6,9 @@ and with a `witness`, the local log gets one there (store/checkpoint_witness.py)
 
 from __future__ import annotations
 
+import os
+import time
+
 import click
 
 from pulumi_audited.errors import ShimError, StoreError
@@ -73,8 +76,26 @@ def _checkpoint(spool, seconds: float, signer):
     from pulumi_audited.viewer.locks import ship_lock
 
     store = open_objects(spool.location, timeout=seconds)
-    with ship_lock(spool):
-        return write_checkpoint(spool, store, parse_location(spool.location).prefix, signer)
+    # The shipper of the last pulumi command may still hold the spool (it writes the day's
+    # first checkpoint under its lock): wait for it, as long as one request may take.
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with ship_lock(spool):
+                prefix = parse_location(spool.location).prefix
+                return write_checkpoint(spool, store, prefix, signer)
+        except StoreError:
+            if time.monotonic() >= deadline or not lock_is_held(spool):
+                raise
+        time.sleep(0.05)
+
+
+def lock_is_held(spool) -> bool:
+    """Whether a shipper holds the spool's ship.lock now."""
+    from pulumi_audited.store.detached import lock_is_free
+    from pulumi_audited.store.spool import SHIP_LOCK
+
+    return not lock_is_free(os.path.join(spool.folder, SHIP_LOCK))
 
 
 def _say(as_json: bool, log: str, written, error: str | None) -> None:
