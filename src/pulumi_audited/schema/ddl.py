@@ -23,13 +23,18 @@ _SPARK = {"string": "StringType()", "integer": "LongType()", "boolean": "Boolean
 
 
 def folder(location: str, kind: str) -> str:
-    """Where the day folders of `kind` are: `LOCATION/v1/` or `LOCATION/v1/segments/`."""
-    scheme, _, rest = location.partition("://")
-    bucket, _, prefix = rest.partition("/")
+    """Where the day folders of `kind` are: `LOCATION/v1/` or `LOCATION/v1/segments/`.
+    LOCATION is a log's URL or, for a local copy of a bucket, the folder of its prefix."""
+    scheme, separator, rest = location.partition("://")
+    if not separator:
+        bucket, prefix = location.rstrip("/"), ""
+    else:
+        bucket, _, prefix = rest.partition("/")
+        bucket = f"{scheme}://{bucket}"
     root = layout.root(prefix)
     if kind == "segments":
         root += f"{layout.SEGMENTS_FOLDER}/"
-    return f"{scheme}://{bucket}/{root}"
+    return f"{bucket}/{root}"
 
 
 def glob(location: str, kind: str) -> str:
@@ -66,7 +71,7 @@ def duckdb(kind: str, location: str = LOCATION) -> str:
         f"SELECT * FROM read_json(\n"
         f"  {_sql_string(glob(location, kind))},\n"
         f"  format = 'newline_delimited',\n"
-        f"  compression = '{'gzip' if kind == 'segments' else 'none'}',\n"
+        f"  compression = '{'gzip' if kind == 'segments' else 'uncompressed'}',\n"
         f"  hive_partitioning = true,\n"
         f"  hive_types = {{'date': 'DATE'}},\n"
         f"  columns = {{\n{body}\n  }}\n"
