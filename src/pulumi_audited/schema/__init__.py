@@ -35,11 +35,11 @@ def columns() -> list[tuple[str, Type]]:
 
 
 def _type_of(node: dict, name: str = "") -> Type:
-    if name == "time":
-        return Type("timestamp")
     if "$ref" in node:
         node = record_schema()["$defs"][node["$ref"].rsplit("/", 1)[-1]]
     kinds = _json_types(node)
+    if node.get("format") == "date-time":
+        return Type("timestamp")
     if kinds == {"array"}:
         return Type("list", item=_type_of(node["items"]))
     if kinds == {"object"}:
