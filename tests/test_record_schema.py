@@ -12,7 +12,10 @@ from jsonschema import Draft202012Validator
 from query_logs import download, run_spread
 from test_store_and_forward import remote_env, wait_until_drained
 
+from pulumi_audited import outcomes, pulumi
+from pulumi_audited.pulumi.cli import EXEC_KINDS
 from pulumi_audited.record import END_KEYS, REMOTE_KEYS, START_KEYS
+from pulumi_audited.record import SCHEMA as RECORD_SCHEMA
 from pulumi_audited.schema import record_schema
 
 SCHEMA = record_schema()
@@ -32,6 +35,15 @@ def test_the_properties_are_the_record_keys_in_the_writers_order() -> None:
     assert SCHEMA["then"]["properties"] == dict.fromkeys(END_ONLY, False)
     assert SCHEMA["additionalProperties"] is False
     assert set(SCHEMA["dependentRequired"]) == set(REMOTE_KEYS)
+
+
+def test_the_values_it_lists_are_the_writers() -> None:
+    properties = SCHEMA["properties"]
+    assert properties["schema"]["const"] == RECORD_SCHEMA
+    assert tuple(properties["outcome"]["enum"]) == outcomes.OUTCOMES
+    assert set(properties["exec_kind"]["enum"]) == {*EXEC_KINDS, None}
+    effects = (pulumi.INFRA, pulumi.STATE, pulumi.LOCAL, pulumi.READ, pulumi.UNKNOWN)
+    assert tuple(properties["effect"]["enum"]) == effects
 
 
 def expected_keys(record: dict) -> tuple[str, ...]:
