@@ -32,8 +32,9 @@ def run(sandbox: Sandbox, *args: str, **env: str) -> subprocess.CompletedProcess
 
 
 def run_spread(sandbox: Sandbox) -> int:
-    """Engine operations, a secret, an environment, an agent, CI, a failure, death by a
-    signal and a SIGINT forwarded mid-run; returns how many runs were recorded."""
+    """Engine operations, a secret, an environment, an agent, CI, sudo, the Automation API,
+    pulumi run by pulumi, a failure, death by a signal and a SIGINT forwarded mid-run;
+    returns how many runs were recorded."""
     _git_repository(sandbox.project)
     runs = [
         ("up", "--yes", "--stack", "dev"),
@@ -45,7 +46,9 @@ def run_spread(sandbox: Sandbox) -> int:
         ("up", "--yes", {**CI, "PULUMI_AUDITED_REASON": "CHG-1234"}),
         ("destroy", "--yes", {"FAKE_PULUMI_EXIT": "1"}),
         ("refresh", "--yes", {"FAKE_PULUMI_SIGNAL": "SIGKILL"}),
-        ("--non-interactive", "whoami", "-v", "--json"),
+        ("--non-interactive", "whoami", "-v", "--json", {"SUDO_USER": "alice"}),
+        ("preview", "--exec-kind", "auto.inline", {"PULUMI_AUTOMATION_API": "true"}),
+        ("stack", "output", {"PULUMI_AUDITED_RUN_ID": "019aa35c-0b1e-7a42-9d0e-5f7c2b8e4a10"}),
     ]
     for item in runs:
         env = item[-1] if isinstance(item[-1], dict) else {}

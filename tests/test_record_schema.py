@@ -80,7 +80,10 @@ def covered(records: list[dict]) -> None:
     assert any(record["reveals_secrets"] for record in records)
     assert any("[redacted]" in record["argv"] for record in records)
     assert all(record["git"]["branch"] == "main" for record in records)
-    assert {record["exec_kind"] for record in records} == {"cli", None}
+    assert {record["exec_kind"] for record in records} == {"cli", "auto.inline", None}
+    assert any(record["automation_api"] for record in records)
+    assert any(identity["sudo_user"] == "alice" for identity in identities)
+    assert any(identity["parent_run_id"] for identity in identities)
 
 
 def test_every_record_of_a_local_log_is_valid(sandbox: Sandbox) -> None:
