@@ -73,3 +73,31 @@ def checkpoint_of_key(prefix: str, key: str) -> tuple[str, int] | None:
     if not writer or len(name) != 12 or not name.isdigit() or "/" in writer:
         return None
     return writer, int(name)
+
+
+# Compaction (store/compact.py): a finished day's records, gzip JSON Lines in time order, and
+# beside them (under a prefix of their own, so that a glob over `segments/` sees only data)
+# the manifest naming which record objects, by key and ETag, each segment holds.
+#
+#     PREFIX/v1/segments/date=YYYY-MM-DD/<segment name>.jsonl.gz
+#     PREFIX/v1/manifests/date=YYYY-MM-DD/<segment name>.json
+SEGMENTS_FOLDER = "segments"
+MANIFESTS_FOLDER = "manifests"
+SEGMENT_SUFFIX = ".jsonl.gz"
+MANIFEST_SUFFIX = ".json"
+
+
+def manifests_root(prefix: str) -> str:
+    return f"{root(prefix)}{MANIFESTS_FOLDER}/"
+
+
+def segment_key(prefix: str, day: str, name: str) -> str:
+    return f"{root(prefix)}{SEGMENTS_FOLDER}/{DATE_KEY}{day}/{name}{SEGMENT_SUFFIX}"
+
+
+def manifest_prefix(prefix: str, day: str) -> str:
+    return f"{manifests_root(prefix)}{DATE_KEY}{day}/"
+
+
+def manifest_key(prefix: str, day: str, name: str) -> str:
+    return f"{manifest_prefix(prefix, day)}{name}{MANIFEST_SUFFIX}"
