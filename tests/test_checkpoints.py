@@ -489,3 +489,19 @@ def test_sync_waits_for_a_shipper_holding_the_spool(sandbox, seaweedfs, s3_bucke
     assert waited >= 1.0
     result = sandbox.run("audit", "sync", "--timeout", "0.5", env=env, text=True)
     assert result.returncode == 0 and "checkpoint" not in result.stdout  # nothing new
+
+
+def test_a_failure_while_handing_records_on_keeps_pulumis_exit_status(
+    sandbox, seaweedfs, s3_bucket
+) -> None:
+    """Under libfaketime the shim's short sleeps, while it waits for the shipper after pulumi,
+    raise OSError: the records are durable by then, and pulumi's status must stand."""
+    env = remote_env(seaweedfs, s3_bucket)
+    command = [which("faketime"), "-f", f"@{_day(-1)} 10:00:00", str(SHIM), "preview", "-s", "dev"]
+    full = {**sandbox.env, **env, "TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    full |= {"PULUMI_AUDITED_SHIP_WAIT": "2", "FAKE_PULUMI_EXIT": "3"}
+    result = subprocess.run(
+        command, env=full, cwd=sandbox.project, capture_output=True, timeout=60, check=False
+    )
+    assert result.returncode == 3, result.stderr
+    assert b"internal error" not in result.stderr or b"handing them on failed" in result.stderr
