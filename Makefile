@@ -71,7 +71,8 @@ $(AZURITE):
 # Debian machine (CI runs as root, without stdin) they come from apt; nothing is done when
 # they are present. The forwarding tests run rsyslogd (unprivileged, with their own config)
 # and its TLS driver (rsyslog-openssl); Debian's policy-rc.d in containers keeps the package
-# from starting a system daemon, and the tests never use one.
+# from starting a system daemon, and the tests never use one. The query tests run pyspark (test
+# extra), which needs Java 17 or later (Debian 12's default JRE).
 shells:
 	@missing=""; for program in zsh fish faketime less; do \
 		command -v $$program >/dev/null 2>&1 || missing="$$missing $$program"; \
@@ -79,6 +80,7 @@ shells:
 	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
 	[ -x /usr/sbin/rsyslogd ] || missing="$$missing rsyslog"; \
 	ls /usr/lib/*/rsyslog/lmnsd_ossl.so >/dev/null 2>&1 || missing="$$missing rsyslog-openssl"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing for the tests"; \
 		apt-get update -qq </dev/null && \

@@ -37,6 +37,7 @@ HEAVY = {
     "uuid",
     "configparser",
     "getpass",
+    "cryptography",
 }
 
 
@@ -105,6 +106,23 @@ def test_a_remote_log_adds_no_cloud_sdk_to_the_shim(sandbox, seaweedfs, s3_bucke
     assert not (modules & HEAVY), sorted(modules & HEAVY)
     assert "pulumi_audited.store.spool" in modules
     assert "pulumi_audited.store.shipper" not in modules
+
+
+def test_a_signing_key_adds_nothing_to_the_shim(sandbox, seaweedfs, s3_bucket):
+    """Checkpoints are signed by `audit sync` and by the detached shipper once a day: the
+    shim with a signing key and checkpoints due loads neither `cryptography` nor the
+    checkpoint modules, whether its log is local or remote."""
+    key = sandbox.root / "writer.key"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(key)], check=True)
+    sandbox.env["PULUMI_AUDITED_SIGNING_KEY"] = str(key)
+    sandbox.env["PULUMI_AUDITED_CHECKPOINTS"] = "true"
+    for log in (None, f"s3://{s3_bucket}/hot"):
+        if log is not None:
+            sandbox.env.update(seaweedfs.environment(), PULUMI_AUDITED_LOG=log)
+        sandbox.run("preview")
+        modules = _imported_modules(sandbox, "up", "--yes")
+        assert not (modules & HEAVY), sorted(modules & HEAVY)
+        assert not {name for name in modules if "checkpoint" in name}
 
 
 @pytest.mark.parametrize(

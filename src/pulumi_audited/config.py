@@ -39,6 +39,9 @@ ENVIRONMENT = {
     "working_hours": "PULUMI_AUDITED_WORKING_HOURS",
     "plan_window": "PULUMI_AUDITED_PLAN_WINDOW",
     "forward": "PULUMI_AUDITED_FORWARD",
+    "checkpoints": "PULUMI_AUDITED_CHECKPOINTS",
+    "signing_key": "PULUMI_AUDITED_SIGNING_KEY",
+    "witness": "PULUMI_AUDITED_WITNESS",
     "compact": "PULUMI_AUDITED_COMPACT",
 }
 
@@ -63,6 +66,7 @@ class Settings:
     """The settings in force, one typed attribute each, and where each came from."""
 
     __slots__ = (
+        "checkpoints",
         "compact",
         "files",
         "forward",
@@ -75,9 +79,11 @@ class Settings:
         "pulumi",
         "remote_timeout",
         "ship_wait",
+        "signing_key",
         "skip",
         "sources",
         "warnings",
+        "witness",
         "working_hours",
     )
 
@@ -97,6 +103,11 @@ class Settings:
     plan_window: float
     # Sink URLs each record is forwarded to as it is written (store/forwarding.py).
     forward: list[str]
+    # Whether writers of a remote log write checkpoints (store/checkpoint.py), and the
+    # private key that signs them (a path; None: unsigned).
+    checkpoints: bool
+    signing_key: str | None
+    witness: str | None  # where a local log's checkpoints go
     # `audit sync` also compacts the remote log's finished days (store/compact.py).
     compact: bool
     sources: dict[str, str]  # setting -> "default" | "env PULUMI_AUDITED_X" | "<file>:<line>"
@@ -131,6 +142,13 @@ class Settings:
         forward = values["forward"]
         assert isinstance(forward, list)
         self.forward = forward
+        checkpoints, signing_key = values["checkpoints"], values["signing_key"]
+        assert isinstance(checkpoints, bool)
+        assert signing_key is None or isinstance(signing_key, str)
+        self.checkpoints, self.signing_key = checkpoints, signing_key
+        witness = values["witness"]
+        assert witness is None or isinstance(witness, str)
+        self.witness = witness
         self.compact = values["compact"] is True
         self.sources = sources
         self.files = files
@@ -271,6 +289,24 @@ def _team_value(
             "can push could send every teammate's records to a server of theirs) nor take a "
             "sink away; set it in the site file, your own config or PULUMI_AUDITED_FORWARD"
         )
+    if key == "signing_key":
+        return current, (
+            "signing_key is ignored: a team file may not choose the key that signs your "
+            "checkpoints (anyone who can push could sign with a key of theirs); set it in the "
+            "site file, your own config or PULUMI_AUDITED_SIGNING_KEY"
+        )
+    if key == "witness":
+        return current, (
+            "witness is ignored: a team file may not choose where your log's checkpoints go "
+            "nor take the witness away; set it in the site file, your own config or "
+            "PULUMI_AUDITED_WITNESS"
+        )
+    if key == "checkpoints":
+        if current is True:
+            return current, (
+                "checkpoints: false is ignored: a team file may turn checkpoints on, never off"
+            )
+        return value, None
     if key == "compact":
         return current, (
             "compact is ignored: a team file may not make every teammate's `audit sync` read "

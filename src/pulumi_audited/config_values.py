@@ -40,6 +40,12 @@ DEFAULTS: dict[str, object] = {
     "working_hours": "Mon-Fri 08:00-18:00 UTC",
     "plan_window": 86400.0,
     "forward": [],
+    # Checkpoints (store/checkpoint.py): written when on, signed when a key is set.
+    "checkpoints": False,
+    "signing_key": None,
+    # Where a local log's checkpoints go (a folder or a remote location).
+    "witness": None,
+    # `audit sync` also compacts the remote log (store/compact.py).
     "compact": False,
 }
 
@@ -57,6 +63,22 @@ SECONDS = {
 def validate(key: str, value: object, base_dir: str) -> object:
     """`value` as the setting holds it (paths made absolute against `base_dir`); ValueError
     with a message naming the setting otherwise."""
+    if key == "signing_key":
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value or "://" in value:
+            raise ValueError("signing_key must be the path of an Ed25519 private key (PEM)")
+        return _resolve_path(value, base_dir)
+    if key == "witness":
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ValueError("witness must be a folder or a remote location")
+        return _check_log(value, base_dir)
+    if key == "checkpoints":
+        if not isinstance(value, bool):
+            raise ValueError(f"checkpoints must be true or false, not {_short(value)}")
+        return value
     if key in ("log", "pulumi"):
         if value is None:
             return None
@@ -101,14 +123,17 @@ def from_environment(key: str, raw: str) -> object:
     value: object = raw
     if key in ("skip", "forward"):
         value = [item.strip() for item in raw.split(",") if item.strip()]
-    elif key == "compact":
-        value = {"true": True, "false": False, "1": True, "0": False}.get(raw.strip().lower(), raw)
+    elif key in ("checkpoints", "compact"):
+        value = _BOOLEANS.get(raw.strip().lower(), raw)
     elif key in SECONDS:
         try:
             value = float(raw)
         except ValueError:
             raise ValueError(f"{key} must be a number of seconds") from None
     return validate(key, value, os.getcwd())
+
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def _check_seconds(key: str, value: object) -> float:

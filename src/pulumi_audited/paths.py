@@ -28,7 +28,11 @@ def app_dir(kind: str, *, exact: bool = False) -> str:
     if exact or not sys.platform.startswith("linux"):
         import platformdirs
 
-        return getattr(platformdirs, f"{kind}_dir")(APP_NAME, appauthor=False)
+        answer = getattr(platformdirs, f"{kind}_dir")(APP_NAME, appauthor=False)
+        # platformdirs before 4.14 (all Python 3.10 has) answers relative to the working
+        # directory when HOME is relative: never a folder to keep records in.
+        if os.path.isabs(answer) or not sys.platform.startswith("linux"):
+            return answer
     if kind == "site_config":
         # The first absolute entry of XDG_CONFIG_DIRS, else /etc/xdg.
         for entry in os.environ.get("XDG_CONFIG_DIRS", "").split(os.pathsep):

@@ -252,13 +252,23 @@ class _Recorder:
         return exit_code
 
     def hand_off(self, *, while_pid: int | None) -> None:
-        if self.writer is not None:
+        """Let the writer move records on; a failure here is said, never fatal: the records
+        are durable already, and pulumi runs or has run."""
+        if self.writer is None:
+            return
+        try:
             self.writer.hand_off(while_pid=while_pid)
+        except Exception as error:
+            _handing_on_failed(error)
 
     def finish(self) -> None:
         if self.writer is None:
             return
-        message = self.writer.finish()
+        try:
+            message = self.writer.finish()
+        except Exception as error:  # pulumi has run: its exit status stands
+            _handing_on_failed(error)
+            return
         if message is not None:
             warn(message)
 
@@ -302,6 +312,14 @@ _RUNS_ANYWAY = "; pulumi runs anyway (on_failure: warn)"
 # ends sooner hands both records off after it, so that a shipper's 20 ms Python start-up
 # never competes with it.
 _HAND_OFF_DELAY = 0.25
+
+
+def _handing_on_failed(error: Exception) -> None:
+    """The records are durable; moving them on (a shipper, a forwarder) failed to start."""
+    from pulumi_audited.store import StoreError
+
+    what = str(error) if isinstance(error, StoreError) else f"internal error {_where(error)}"
+    warn(f"the audit records are kept, but handing them on failed: {what}")
 
 
 def _where(error: Exception) -> str:

@@ -23,7 +23,8 @@ class Place:
 class Finding:
     # edited, deleted, inserted, reordered, corrupt, truncated, misplaced (in another day's
     # file, or at the wrong key); in stores of many chains also unchained (a record without
-    # writer/seq); as a note, clock-step
+    # writer/seq); against checkpoints (store/checkpoint_verify.py) cut-off,
+    # checkpoint-missing, forged, rewritten; as a note, clock-step, unsigned, uncovered
     kind: str
     place: Place
     detail: str

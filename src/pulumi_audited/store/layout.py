@@ -7,6 +7,11 @@ UTC day; the name is its UUIDv7 id, so a listing is in time order across all wri
 spooled record always maps to the same key (retries are safe: writes are create-only).
 Records written to a remote store carry `writer` (host and spool) and `seq` (their place in
 that writer's hash chain), so that verify can walk each writer's chain on its own.
+
+Each writer's signed checkpoints (store/checkpoint.py) live beside the days, where a reader
+that takes only `date=` prefixes as days never sees them:
+
+    PREFIX/v1/checkpoints/<writer id>/<seq, 12 digits>.json
 """
 
 VERSION_FOLDER = "v1"
@@ -42,6 +47,32 @@ def day_of_prefix(common_prefix: str) -> str | None:
 
 def is_record_key(key: str) -> bool:
     return key.endswith(SUFFIX)
+
+
+CHECKPOINTS = "checkpoints/"
+CHECKPOINT_SUFFIX = ".json"
+
+
+def checkpoints_prefix(prefix: str, writer: str | None = None) -> str:
+    """`PREFIX/v1/checkpoints/`, or one writer's `PREFIX/v1/checkpoints/<writer>/`."""
+    return f"{root(prefix)}{CHECKPOINTS}" + (f"{writer}/" if writer else "")
+
+
+def checkpoint_key(prefix: str, writer: str, seq: int) -> str:
+    """The key of `writer`'s checkpoint at its record `seq` (zero-padded: key order is seq
+    order)."""
+    return f"{checkpoints_prefix(prefix, writer)}{seq:012d}{CHECKPOINT_SUFFIX}"
+
+
+def checkpoint_of_key(prefix: str, key: str) -> tuple[str, int] | None:
+    """(writer id, seq) from a checkpoint's key; None for any other key."""
+    top = checkpoints_prefix(prefix)
+    if not key.startswith(top) or not key.endswith(CHECKPOINT_SUFFIX):
+        return None
+    writer, _, name = key[len(top) : -len(CHECKPOINT_SUFFIX)].partition("/")
+    if not writer or len(name) != 12 or not name.isdigit() or "/" in writer:
+        return None
+    return writer, int(name)
 
 
 # Compaction (store/compact.py): a finished day's records, gzip JSON Lines in time order, and

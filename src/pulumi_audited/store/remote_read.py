@@ -369,6 +369,16 @@ class RemoteReader:
         ordered = [[part for _, _, part in sorted(chains[w])] for w in sorted(chains)]
         return Chains([Chain(parts, by_seq=True) for parts in ordered], len(partitions), problems)
 
+    def checkpoints(self) -> list[tuple[str, str, bytes]]:
+        """(key, URL, bytes) of every writer's checkpoint object (layout.checkpoint_key), in
+        key order: each writer's by seq. Fetched each time: there are few."""
+        top = layout.checkpoints_prefix(self.prefix)
+        listed, _ = self.objects.list(top)
+        self.listed_prefixes.append(top)
+        keys = [info.key for info in listed]
+        fetched = self.fetch_many(keys)
+        return [(key, self.url_of(key), fetched[key]) for key in keys]
+
     # Loading and caching.
 
     def _pools(self) -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:

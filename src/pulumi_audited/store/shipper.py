@@ -149,6 +149,7 @@ def run_shipper(spool: Spool, *, timeout: float, while_pid: int | None = None) -
         try:
             if not shipper.ship_until_idle():
                 return 1
+            shipper.daily_checkpoint()
         finally:
             os.close(fd)
         # What was spooled while we held the lock may have been left to us: look once more.
@@ -195,6 +196,31 @@ class _Shipper:
             return True
 
         return until_idle(deliver, spool.write_status, self.while_pid)
+
+    def daily_checkpoint(self) -> None:
+        """The first shipper of a UTC day that finds everything shipped writes a checkpoint
+        (store/checkpoint_writer.py), when the settings ask for checkpoints. Here, detached,
+        rather than in the shim: the key's `cryptography` costs tens of milliseconds to load.
+        A failure is left to the next shipper or `audit sync`, which says why."""
+        import time
+
+        from pulumi_audited.store.checkpoint_writer import due_today
+
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        if self.store is None or not due_today(self.spool, today):
+            return
+        from pulumi_audited.config import load_settings
+        from pulumi_audited.errors import ShimError
+        from pulumi_audited.store.checkpoint_writer import signer_for, write_checkpoint
+
+        try:
+            current = load_settings(os.getcwd(), os.environ)
+            if current.checkpoints or current.signing_key:
+                prefix = parse_location(self.spool.location).prefix
+                signer = signer_for(current.signing_key)
+                write_checkpoint(self.spool, self.store, prefix, signer)
+        except (ShimError, StoreError, OSError):
+            pass
 
     def _say(self, state: str) -> None:
         self.spool.write_status(state, last_error=self.last_error, worked=self.worked)

@@ -150,6 +150,11 @@ class Spool:
     def _lock(self) -> "AbstractContextManager[object]":
         return self.lock_class(self.lock_path, self.lock_timeout, "the spool")
 
+    def head(self) -> tuple[str, int, str | None]:
+        """(writer id, last seq, hash of the last record) as they are now, for a checkpoint."""
+        with self._lock():
+            return self._chain_head()
+
     def _chain_head(self) -> tuple[str, int, str | None]:
         """(writer id, last seq, hash of the last line) for the next record. The state file is
         written after each pending file: a crash in between leaves a pending file the state

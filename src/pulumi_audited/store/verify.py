@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from pulumi_audited import outcomes, timestamps
-from pulumi_audited.store.base import Chain, Partition, ReadableStore
+from pulumi_audited.store.base import Chain, Chains, Partition, ReadableStore
 from pulumi_audited.store.chain import RECORD_PREFIX, parse_record_line, split_lines
 from pulumi_audited.store.clock_steps import clock_steps
 from pulumi_audited.store.findings import Break, Finding, Place, Report, id_of_line, named
@@ -413,8 +413,9 @@ def _gap(seqs: list[int | None], index: int) -> tuple[int, int] | None:
     return None
 
 
-def verify(store: ReadableStore) -> Report:
-    """Walk every chain of `store` and name what happened wherever one breaks."""
+def verify(store: ReadableStore, also: Callable[[Chains, Report], None] | None = None) -> Report:
+    """Walk every chain of `store` and name what happened wherever one breaks; `also` then
+    checks the same chains for what they cannot show themselves (the checkpoints)."""
     found = store.chains()
     report = Report(partitions=found.partitions)
     for chain in found.chains:
@@ -422,5 +423,7 @@ def verify(store: ReadableStore) -> Report:
     for kind, location, record_id, detail in found.problems:
         report.findings.append(Finding(kind, Place(location, 1, record_id), detail))
     report.records += sum(1 for kind, *_ in found.problems if kind == "unchained")
+    if also is not None:
+        also(found, report)
     report.findings.sort(key=lambda f: (f.place.location, f.place.line))
     return report

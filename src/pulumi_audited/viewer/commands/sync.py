@@ -16,6 +16,7 @@ import click
 from pulumi_audited.errors import ShimError, StoreError
 from pulumi_audited.store.schemes import is_remote
 from pulumi_audited.viewer.commands import compact
+from pulumi_audited.viewer.commands.sync_checkpoints import write_checkpoints
 from pulumi_audited.viewer.commands.sync_sinks import drain_sinks
 from pulumi_audited.viewer.context import settings, store_timeout_option
 from pulumi_audited.viewer.formats import json_line
@@ -63,13 +64,15 @@ def command(
     timeout: float | None, destination: str | None, source: str | None, as_json: bool
 ) -> None:
     """Ship every record still waiting in this machine's spools to its remote log, and in
-    its sink queues to each `forward:` sink (one line per sink).
+    its sink queues to each `forward:` sink (one line per sink). With `checkpoints: true` or a
+    `signing_key`, each spool whose records are all shipped gets a checkpoint of its chain.
 
     Records for a remote log (a bucket or container) are spooled locally before pulumi starts
     and shipped in the background; whatever could not be shipped then (store down,
     credentials expired, laptop offline) waits here. Writes are create-only, so a record that
     reached the store before is recognised, never stored twice. Exit status: 0 when every
-    spool and sink queue is empty, 1 when records are left (the reason is printed).
+    spool and sink queue is empty, 1 when records are left or a checkpoint could not be written
+    (the reason is printed).
     """
     from pulumi_audited.store.location import public_location
     from pulumi_audited.store.relocate import check_destination
@@ -114,6 +117,8 @@ def command(
     sinks, sinks_left = drain_sinks(seconds, as_json)
     compact.after_sync(timeout, as_json)
     left_over = left_over or sinks_left
+    if not write_checkpoints(seconds, as_json):
+        left_over = True
     if not spools and not sinks and not as_json:
         click.echo("nothing waits in the spool")
     if left_over:

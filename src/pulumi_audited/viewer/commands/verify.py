@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from pulumi_audited.store.verify import verify
-from pulumi_audited.viewer.context import open_log
+from pulumi_audited.viewer.commands.verify_checkpoints import Checkpoints
+from pulumi_audited.viewer.context import open_log, settings
 from pulumi_audited.viewer.exit_codes import EXIT_UNREADABLE
 from pulumi_audited.viewer.formats import Terminal, json_line
 from pulumi_audited.viewer.pager import no_pager_option
@@ -16,20 +17,31 @@ EXIT_DAMAGED = 1
 
 @click.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every finding.")
+@click.option(
+    "--keys",
+    "keys_path",
+    metavar="FILE|DIR",
+    type=click.Path(exists=True),
+    help="Public keys (a file of '<writer ids> <key>' lines, or a folder of such files): check "
+    "each checkpoint's signature too.",
+)
 @no_pager_option
-def command(as_json: bool) -> None:
+def command(as_json: bool, keys_path: str | None) -> None:
     """Walk the hash chain and report every edited, deleted, inserted or reordered record and
     every corrupt line, with its file, line and record id. Where the writer's clock stepped
     back across midnight, a note says so; it is not damage.
 
     Exit status: 0 intact, 1 tampering or damage found, 2 the log cannot be read. Records cut
-    off the end of the log leave no trace in a chain: ship the log elsewhere for that.
+    off the end of a chain leave no trace in it: in a remote log, the writers' checkpoints
+    show them (docs/checkpoints.md), their signatures checked with --keys.
     """
+    current = settings()
     store = open_log()
     absent = store.absent()
     if absent is not None:
         raise click.exceptions.Exit(_unreadable(absent))
-    report = verify(store)
+    checking = Checkpoints(store, keys_path, current.witness)
+    report = verify(store, checking.check if checking.possible else None)
     if as_json:
         click.echo(
             json_line(
@@ -41,6 +53,7 @@ def command(as_json: bool) -> None:
                     "findings": [finding.as_json() for finding in report.findings],
                     "undiagnosed_breaks": report.undiagnosed_breaks,
                     "notes": [note.as_json() for note in report.notes],
+                    "checkpoints": checking.as_json(),
                 }
             )
         )
@@ -62,6 +75,7 @@ def command(as_json: bool) -> None:
             f"{report.records} records in {report.partitions} {store.partition_word} "
             f"at {store.location}"
         )
+        lines += [escape(line) for line in checking.lines()]
         if report.intact:
             lines.append(f"intact: {summary}")
         else:
