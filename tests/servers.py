@@ -163,6 +163,9 @@ class SeaweedFS:
             f"-webdav.port={webdav}",
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
+            # Every bucket is a collection that takes volumes of its own; the default limit
+            # (free disk over the volume size) ran out at about 95 buckets in one session.
+            "-volume.max=5000",
         ]
         self._launch()
         return self
