@@ -55,3 +55,11 @@ def start_detached(
         )
     except OSError:
         return None
+
+
+def still_running(pid: int) -> bool:
+    """Whether a child this process started is still running (reaping it when it is not)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False

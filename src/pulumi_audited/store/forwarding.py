@@ -12,7 +12,7 @@ import os
 
 from pulumi_audited import fastjson
 from pulumi_audited.errors import StoreError
-from pulumi_audited.store.detached import lock_is_free, start_detached
+from pulumi_audited.store.detached import lock_is_free, start_detached, still_running
 from pulumi_audited.store.forward_queue import SHIP_LOCK, SinkQueue
 from pulumi_audited.store.worker_folder import FAILED
 
@@ -77,17 +77,10 @@ class ForwardingWriter:
     def _start_forwarder(self, while_pid: int | None) -> None:
         if not self.queued:
             return
-        if self.forwarder_pid is not None and _running(self.forwarder_pid):
+        if self.forwarder_pid is not None and still_running(self.forwarder_pid):
             return  # it stays while this process lives, and looks once more when it ends
         idle = [q.folder for q in self.queues if lock_is_free(os.path.join(q.folder, SHIP_LOCK))]
         if idle:
             self.forwarder_pid = start_detached(
                 "forwarder", idle, timeout=self.remote_timeout, while_pid=while_pid
             )
-
-
-def _running(pid: int) -> bool:
-    try:
-        return os.waitpid(pid, os.WNOHANG) == (0, 0)
-    except ChildProcessError:
-        return False

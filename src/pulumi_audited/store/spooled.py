@@ -11,7 +11,7 @@ log: nothing heavier than the spool itself is imported until a shipper is needed
 import os
 import time
 
-from pulumi_audited.store.detached import lock_is_free, start_detached
+from pulumi_audited.store.detached import lock_is_free, start_detached, still_running
 from pulumi_audited.store.location import public_location
 from pulumi_audited.store.spool import SHIP_LOCK, Spool
 from pulumi_audited.store.worker_folder import FAILED, READY, SHIPPING, STARTING
@@ -49,7 +49,7 @@ class SpooledWriter:
         """Hand the spool to a detached shipper (unless one is at work already)."""
         if self.last_spooled is None:
             return
-        if self.shipper_pid is not None and _running(self.shipper_pid):
+        if self.shipper_pid is not None and still_running(self.shipper_pid):
             return  # it stays while this process lives, and looks once more when it ends
         self.shipper_pid = nudge_shipper(
             self.spool, timeout=self.remote_timeout, while_pid=while_pid
@@ -64,14 +64,6 @@ class SpooledWriter:
         status = self.spool.status()
         self.hand_off(while_pid=None)
         return unshipped_warning(self.spool, self.last_spooled, status, self.ship_wait)
-
-
-def _running(pid: int) -> bool:
-    """Whether a child of this process is still running (reaping it when it is not)."""
-    try:
-        return os.waitpid(pid, os.WNOHANG) == (0, 0)
-    except ChildProcessError:
-        return False
 
 
 def unshipped_warning(spool: Spool, name: str, status: dict, ship_wait: float) -> str | None:
