@@ -18,8 +18,6 @@ Starts rsyslogd and the HTTPS receiver of the tests (tests/siem_receivers.py) an
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import subprocess
 import sys
@@ -27,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from remote_shim import shipper_idle, spool_empty
 from sandbox import sandbox_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,19 +47,7 @@ def timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
 
 def idle(root: Path) -> bool:
     """Every spool and sink queue empty, and the process that shipped it gone."""
-    data = root / "data" / "pulumi-audited"
-    if any((data / "spool").glob("*/pending/*.jsonl")):
-        return False
-    for status_file in [*(data / "spool").glob("*/status"), *(data / "forward").glob("*/status")]:
-        status = json.loads(status_file.read_text())
-        if status["state"] not in ("done", "failed"):
-            return False
-        try:
-            os.kill(status["pid"], 0)
-            return False
-        except ProcessLookupError:
-            pass
-    return True
+    return spool_empty(root) and shipper_idle(root, ("spool", "forward"))
 
 
 def shim_costs(cases: dict[str, dict[str, str]], runs: int, pause: float) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -177,6 +178,19 @@ def write_log(folder: str, records: int, *, days: float = 365, seed: int = 1) ->
             batch = []
     if batch:
         log.append_many(batch)
+
+
+def cached_log(data: Path, records: int) -> Path:
+    """`data/log-N`: a log of `records` synthetic records, written once and kept for the next
+    run (written under another name first, so that an interrupted run leaves no half log)."""
+    log = data / f"log-{records}"
+    if not log.is_dir():
+        print(f"generating {records} records into {log} (once) ...", flush=True)
+        partial = data / f"log-{records}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        write_log(str(partial), records)
+        partial.rename(log)
+    return log
 
 
 def main() -> None:

@@ -48,9 +48,11 @@ def spool_empty(root: Path) -> bool:
     return not any((root / "data" / "pulumi-audited" / "spool").glob("*/pending/*.jsonl"))
 
 
-def shipper_idle(root: Path) -> bool:
-    """The last shipper said it is done, and its process is gone."""
-    for path in (root / "data" / "pulumi-audited" / "spool").glob("*/status"):
+def shipper_idle(root: Path, folders: tuple[str, ...] = ("spool",)) -> bool:
+    """The last shipper (and, with "forward" among `folders`, forwarder) said it is done, and
+    its process is gone."""
+    data = root / "data" / "pulumi-audited"
+    for path in (path for folder in folders for path in (data / folder).glob("*/status")):
         status = json.loads(path.read_text())
         if status["state"] not in ("done", "failed"):
             return False

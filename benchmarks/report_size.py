@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -22,21 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_log import write_log
+from make_log import cached_log
 
 SHIM = Path(sys.executable).parent / "pulumi-audited"
 AIM_SECONDS, AIM_MB = 10.0, 5.0
-
-
-def prepare(data: Path, records: int) -> Path:
-    log = data / f"log-{records}"
-    if not log.is_dir():
-        print(f"generating {records} records into {log} (once) ...", flush=True)
-        partial = data / f"log-{records}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        write_log(str(partial), records)
-        partial.rename(log)
-    return log
 
 
 def run_once(log: Path, out: Path, extra: list[str]) -> tuple[float, float, float]:
@@ -74,7 +62,7 @@ def main() -> None:
     parser.add_argument("extra", nargs="*", help="more options for audit report (after --)")
     options = parser.parse_args()
     options.data.mkdir(parents=True, exist_ok=True)
-    log = prepare(options.data, options.records)
+    log = cached_log(options.data, options.records)
     out = options.data / "report" / "report.html"
     out.parent.mkdir(exist_ok=True)
     times, cpu, peaks = [], [], []

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_log import write_log
+from make_log import cached_log
 
 SHIM = Path(sys.executable).parent / "pulumi-audited"
 USER, STACK = "alice", "organization/webapp/prod"
@@ -48,13 +48,7 @@ PEAK_LIMIT_MB = 200
 
 
 def prepare(data: Path, records: int) -> tuple[Path, Path]:
-    log = data / f"log-{records}"
-    if not log.is_dir():
-        print(f"generating {records} records into {log} (once) ...", flush=True)
-        partial = data / f"log-{records}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        write_log(str(partial), records)
-        partial.rename(log)
+    log = cached_log(data, records)
     exported = data / f"export-{records}.jsonl"
     if not exported.exists():
         print(f"exporting {log} as JSONL for jq ...", flush=True)
