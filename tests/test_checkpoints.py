@@ -100,10 +100,15 @@ class Log:
         return f"s3://{self.bucket}/{key}"
 
 
-def _run(sandbox: Sandbox, env: dict[str, str], at: str | None = None) -> None:
+def _run(
+    sandbox: Sandbox, env: dict[str, str], at: str | None = None, *, clock: str | None = None
+) -> str:
+    """A run on day `at` (10:00 UTC) or with libfaketime's `clock`; its stderr."""
     command = [str(SHIM), "preview", "-s", "dev"]
     if at is not None:
-        command = [which("faketime"), "-f", f"@{at} 10:00:00", *command]
+        clock = f"@{at} 10:00:00"
+    if clock is not None:
+        command = [which("faketime"), "-f", clock, *command]
         # libfaketime makes the shim's short sleeps while it waits for the shipper fail.
         env = {**env, "PULUMI_AUDITED_SHIP_WAIT": "0"}
     full = {**sandbox.env, **env, "TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
@@ -111,6 +116,7 @@ def _run(sandbox: Sandbox, env: dict[str, str], at: str | None = None) -> None:
         command, env=full, cwd=sandbox.project, capture_output=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
+    return result.stderr.decode()
 
 
 def _sync(sandbox: Sandbox, env: dict[str, str]) -> str:
@@ -346,8 +352,8 @@ def test_a_team_file_cannot_set_the_signing_key_nor_turn_checkpoints_off(
 
 @pytest.fixture
 def witnessed(sandbox) -> tuple[Sandbox, dict[str, str], Path]:
-    """Three runs into the local log, its checkpoint signed at a witness folder by `audit
-    sync`; the keys file for the local writer."""
+    """Three runs into the local log, the first leaving the day's checkpoint at a witness
+    folder (seq 2), then `audit sync` one at seq 6; the keys file for the local writer."""
     public = make_key(sandbox.root / "writer.key")
     witness = sandbox.root / "witness"
     env = {
@@ -355,7 +361,7 @@ def witnessed(sandbox) -> tuple[Sandbox, dict[str, str], Path]:
         "PULUMI_AUDITED_WITNESS": str(witness),
     }
     for _ in range(3):
-        _run(sandbox, env)
+        _run_and_settle(sandbox, env)
     said = _sync(sandbox, env)
     assert "at seq 6 (signed with key" in said, said
     (folder,) = (witness / "v1" / "checkpoints").iterdir()
@@ -505,3 +511,118 @@ def test_a_failure_while_handing_records_on_keeps_pulumis_exit_status(
     )
     assert result.returncode == 3, result.stderr
     assert b"internal error" not in result.stderr or b"handing them on failed" in result.stderr
+
+
+# --- a local log's daily checkpoint, written without audit sync ---------------------------
+
+
+def _witness_workers(sandbox: Sandbox) -> int:
+    """How many detached witness writers for this sandbox's log run now."""
+    count = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue  # it ended meanwhile
+        if (
+            any(b"checkpoint_witness" in arg for arg in argv)
+            and str(sandbox.log_dir).encode() in argv
+        ):
+            count += 1
+    return count
+
+
+def _run_and_settle(
+    sandbox: Sandbox, env: dict[str, str], at: str | None = None, *, clock: str | None = None
+) -> int:
+    """A run that says nothing, then wait for the witness writer it may have started; how
+    many it started (seen running, or having left its state file changed)."""
+    state = sandbox.log_dir / "witness.day"
+    before = state.read_bytes() if state.exists() else None
+    assert _run(sandbox, env, at, clock=clock) == ""
+    deadline = time.monotonic() + 60
+    seen = 0
+    while _witness_workers(sandbox):
+        seen = 1
+        assert time.monotonic() < deadline, "the witness writer never finished"
+        time.sleep(0.02)
+    after = state.read_bytes() if state.exists() else None
+    return max(seen, int(after != before))
+
+
+def test_a_local_logs_first_run_of_a_day_checkpoints_it_at_the_witness(sandbox) -> None:
+    """Each day a local log is written, its first run leaves a signed checkpoint at the
+    witness (a detached process signs it, not the shim); later runs that day leave none; a
+    tail cut off after it is caught, with no `audit sync` ever run."""
+    public = make_key(sandbox.root / "writer.key")
+    witness = sandbox.root / "witness"
+    env = {
+        "PULUMI_AUDITED_SIGNING_KEY": str(sandbox.root / "writer.key"),
+        "PULUMI_AUDITED_WITNESS": str(witness),
+    }
+    assert _run_and_settle(sandbox, env, _day(-1)) == 1
+    (first,) = sorted(witness.rglob("*.json"))
+    checkpoint = parse(first.read_bytes())
+    assert checkpoint is not None and checkpoint.seq == 2 and checkpoint.signature
+    assert checkpoint.time.startswith(_day(-1))
+    state = sandbox.log_dir / "witness.day"
+    assert state.read_text() == f"{_day(-1)} 0\n"
+    assert state.stat().st_mode & 0o777 == 0o600
+
+    assert _run_and_settle(sandbox, env, _day(-1)) == 0  # the day has its checkpoint
+    assert sorted(witness.rglob("*.json")) == [first]
+
+    assert _run_and_settle(sandbox, env) == 1  # the next day's first run
+    second = parse(sorted(witness.rglob("*.json"))[-1].read_bytes())
+    assert (
+        second is not None
+        and second.seq == 6
+        and second.prev_checkpoint == line_hash(first.read_bytes().rstrip(b"\n"))
+    )
+    keys = sandbox.root / "local.pub"
+    keys.write_text(f"{second.writer} {public}\n")
+    status, report = _local_verify(sandbox, env, "--keys", str(keys))
+    assert status == 0 and report["checkpoints"]["signatures_checked"], report
+
+    (_, day_file) = sorted(sandbox.log_dir.glob("*.jsonl"))
+    lines = day_file.read_bytes().splitlines(keepends=True)
+    day_file.write_bytes(b"".join(lines[:-1]))  # the last record cut off
+    status, report = _local_verify(sandbox, env, "--keys", str(keys))
+    assert status == 1 and [f["kind"] for f in report["findings"]] == ["cut-off"], report
+
+
+def test_a_failing_witness_is_tried_again_later_not_on_every_run(sandbox) -> None:
+    """A witness that cannot be written costs the runs nothing: pulumi's status stands, the
+    shim says nothing, the state file says why (and `audit doctor` and `audit sync` say it),
+    and no run tries again for ten minutes; then one does."""
+    blocker = sandbox.root / "not-a-folder"
+    blocker.write_text("a file where the witness folder should be\n")
+    env = {"PULUMI_AUDITED_WITNESS": str(blocker / "witness")}
+    assert _run_and_settle(sandbox, env) == 1
+    state = (sandbox.log_dir / "witness.day").read_text()
+    first_line, error = state.split("\n", 1)
+    day, retry_after = first_line.split()
+    assert day == "-" and float(retry_after) > time.time() + 500
+    assert "cannot write" in error and "Not a directory" in error, state
+
+    assert _run_and_settle(sandbox, env) == 0
+    assert (sandbox.log_dir / "witness.day").read_text() == state
+    witness_check = _doctor_witness(sandbox, env)
+    assert witness_check["ok"] is False and "Not a directory" in witness_check["detail"]
+    said = sandbox.run("audit", "sync", env=env, text=True)
+    assert said.returncode == 1 and "Not a directory" in said.stderr, said.stderr
+
+    blocker.unlink()
+    # Eleven minutes on, for the shim and the writer it starts (libfaketime's variables).
+    assert _run_and_settle(sandbox, env, clock="+11m") == 1
+    later = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 660))
+    assert (sandbox.log_dir / "witness.day").read_text() == f"{later} 0\n"
+    assert len(list((blocker / "witness").rglob("*.json"))) == 1
+    witness_check = _doctor_witness(sandbox, env)
+    assert witness_check["ok"] is True and later in witness_check["detail"], witness_check
+
+
+def _doctor_witness(sandbox: Sandbox, env: dict[str, str]) -> dict:
+    result = sandbox.run("audit", "doctor", "--json", env=env, text=True)
+    (check,) = [c for c in json.loads(result.stdout)["checks"] if c["check"] == "witness"]
+    return check

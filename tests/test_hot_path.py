@@ -6,6 +6,7 @@ Timing belongs in benchmarks/; this test checks the cause instead: which modules
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 from conftest import SHIM
@@ -111,16 +112,27 @@ def test_a_remote_log_adds_no_cloud_sdk_to_the_shim(sandbox, seaweedfs, s3_bucke
 def test_a_signing_key_adds_nothing_to_the_shim(sandbox, seaweedfs, s3_bucket):
     """Checkpoints are signed by `audit sync` and by the detached shipper once a day: the
     shim with a signing key and checkpoints due loads neither `cryptography` nor the
-    checkpoint modules, whether its log is local or remote."""
+    checkpoint modules, whether its log is local or remote; not even a local log's first run
+    of the day, which starts the process that writes its checkpoint at the witness."""
     key = sandbox.root / "writer.key"
     subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(key)], check=True)
     sandbox.env["PULUMI_AUDITED_SIGNING_KEY"] = str(key)
     sandbox.env["PULUMI_AUDITED_CHECKPOINTS"] = "true"
+    sandbox.env["PULUMI_AUDITED_WITNESS"] = str(sandbox.root / "witness")
     for log in (None, f"s3://{s3_bucket}/hot"):
         if log is not None:
             sandbox.env.update(seaweedfs.environment(), PULUMI_AUDITED_LOG=log)
         sandbox.run("preview")
+        if log is None:  # once that run's checkpoint is written, make the next the first
+            state = sandbox.log_dir / "witness.day"
+            deadline = time.monotonic() + 30
+            while not state.exists():
+                assert time.monotonic() < deadline, "no checkpoint was written at the witness"
+                time.sleep(0.02)
+            state.unlink()
         modules = _imported_modules(sandbox, "up", "--yes")
+        if log is None:
+            assert "pulumi_audited.store.witness_daily" in modules
         assert not (modules & HEAVY), sorted(modules & HEAVY)
         assert not {name for name in modules if "checkpoint" in name}
 

@@ -287,6 +287,8 @@ class _Recorder:
                 remote_timeout=settings.remote_timeout,
                 ship_wait=settings.ship_wait,
                 forward=settings.forward,
+                witness=settings.witness,
+                signing_key=settings.signing_key,
             )
         self.writer.append(record)
 

@@ -33,10 +33,14 @@ def open_writer(
     remote_timeout: float,
     ship_wait: float,
     forward: "list[str] | None" = None,
+    witness: str | None = None,
+    signing_key: str | None = None,
 ) -> "Writer":
-    """What the shim appends a run's records through: the local log, or for a remote log the
-    spool that ships them; with `forward` (sink URLs), that writer with each record queued
-    for the sinks too. StoreError when it cannot be opened."""
+    """What the shim appends a run's records through: the local log (checkpointed at
+    `witness` once a day, signed with `signing_key`, when given), or for a remote log the
+    spool that ships them (whose shipper reads the checkpoint settings itself); with
+    `forward` (sink URLs), that writer with each record queued for the sinks too.
+    StoreError when it cannot be opened."""
     writer: Writer
     folder = _local_folder(location)
     if folder is None:
@@ -51,7 +55,13 @@ def open_writer(
     else:
         from pulumi_audited.store.local import LocalLog
 
-        writer = LocalLog(folder, lock_timeout=lock_timeout)
+        writer = LocalLog(
+            folder,
+            lock_timeout=lock_timeout,
+            witness=witness,
+            signing_key=signing_key,
+            witness_timeout=remote_timeout,
+        )
     if not forward:
         return writer
     from pulumi_audited.store.forwarding import ForwardingWriter

@@ -6,20 +6,24 @@ The local log is one chain: its checkpoints name the writer `local-<16 hex>` (a 
 log folder's real path), `seq` and `records` the number of records in the log, `last_hash`
 the hash of its last one. In a folder they are files at the bucket's keys
 (`v1/checkpoints/<writer>/<seq>.json`), created exclusively; in a bucket, objects under its
-prefix. Written by `audit sync`; checked by `audit verify`.
+prefix. Written by `audit sync`, and once a UTC day by the process the shim starts on the
+day's first run (`main`, started by store/witness_daily.py); checked by `audit verify`.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 from pulumi_audited.errors import StoreError
 from pulumi_audited.store import layout
 from pulumi_audited.store.base import Chain
 from pulumi_audited.store.chain import RECORD_PREFIX, line_hash, parse_record_line, split_lines
+from pulumi_audited.store.log_folder import LogFolder
 from pulumi_audited.store.objects import ObjectInfo, ObjectStore
 from pulumi_audited.store.schemes import is_remote
+from pulumi_audited.store.witness_daily import LOCK, RETRY_SECONDS, STATE, due, read_state, utc_day
 
 
 def local_writer_id(folder: str) -> str:
@@ -167,3 +171,86 @@ def write_local_checkpoint(folder: str, witness: str, signer, *, timeout: float)
     if last_hash is None or (last is not None and last.seq == count):
         return None
     return put_checkpoint(store, prefix, writer, count, last_hash, last, signer)
+
+
+def write_witnessed(folder: str, witness: str, signer, *, timeout: float, only_if_due: bool):
+    """Write the local log's checkpoint at the witness now, holding the witness lock (waiting
+    up to `timeout` for it); with `only_if_due`, only when today's is still to be written.
+    The checkpoint written, or None when there was nothing to write. The state file says the
+    outcome; StoreError when it failed."""
+    from pulumi_audited.store.local import ExclusiveLock
+
+    with LogFolder(folder) as log_folder:
+        lock = ExclusiveLock(
+            log_folder.join(LOCK),
+            timeout,
+            "the witness checkpoint",
+            folder=log_folder,
+            name=LOCK,
+        )
+        with lock:
+            now = time.time()
+            state = read_state(folder)
+            if only_if_due and not due(state, now):
+                return None
+            day = state[0]
+            try:
+                written = write_local_checkpoint(folder, witness, signer, timeout=timeout)
+            except StoreError as error:
+                _record(log_folder, f"{day} {now + RETRY_SECONDS:.0f}\n{error}\n")
+                raise
+            _record(log_folder, f"{utc_day(now)} 0\n")
+            return written
+
+
+def record_failure(folder: str, error: str) -> None:
+    """Say in the state file that an attempt failed before it could start (a key that
+    cannot be used), so that the next runs wait before trying again."""
+    now = time.time()
+    day, _retry_after, _error = read_state(folder)
+    with LogFolder(folder) as log_folder:
+        _record(log_folder, f"{day} {now + RETRY_SECONDS:.0f}\n{error}\n")
+
+
+def _record(log_folder, text: str) -> None:
+    fd = log_folder.open(STATE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        os.write(fd, text.encode("utf-8", "replace"))
+    finally:
+        os.close(fd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The detached process: write the day's checkpoint, or say in the state file why not."""
+    import argparse
+
+    from pulumi_audited.store.checkpoint_writer import signer_for
+
+    parser = argparse.ArgumentParser(prog="pulumi-audited-witness")
+    parser.add_argument("folder")
+    parser.add_argument("--witness", required=True)
+    parser.add_argument("--key", default=None)
+    parser.add_argument("--timeout", type=float, default=10.0)
+    options = parser.parse_args(argv)
+    try:
+        signer = signer_for(options.key)
+    except StoreError as error:
+        _quietly(record_failure, options.folder, str(error))
+        return 1
+    try:
+        write_witnessed(
+            options.folder, options.witness, signer, timeout=options.timeout, only_if_due=True
+        )
+    except StoreError:
+        return 1  # said in the state file, unless the lock or the folder was the trouble
+    except Exception as error:  # detached: the state file is the only way to tell anyone
+        _quietly(record_failure, options.folder, f"internal error: {type(error).__name__}")
+        return 1
+    return 0
+
+
+def _quietly(action, *arguments) -> None:
+    try:
+        action(*arguments)
+    except Exception:
+        pass

@@ -1,6 +1,7 @@
-"""Starting the detached processes that move records on after the shim has made them durable:
-the shipper of a spool (store/shipper.py) and the forwarder of sink queues
-(store/forwarder.py). On the shim's hot path: os and fcntl only.
+"""Starting the detached processes that work after the shim has made records durable: the
+shipper of a spool (store/shipper.py), the forwarder of sink queues (store/forwarder.py) and
+a local log's daily checkpoint (store/witness_daily.py). On the shim's hot path: os and fcntl
+only.
 """
 
 import os
@@ -32,12 +33,17 @@ def lock_is_free(path: str) -> bool:
 
 
 def start_detached(
-    module: str, folders: list[str], *, timeout: float, while_pid: int | None = None
+    module: str,
+    folders: list[str],
+    *,
+    timeout: float,
+    while_pid: int | None = None,
+    options: list[str] | None = None,
 ) -> int | None:
-    """A process running store.<module>'s main on `folders`: its own session (no terminal
-    signals), no stdio, default signal mask. Nobody waits for it."""
+    """A process running store.<module>'s main on `folders` (and `options`): its own session
+    (no terminal signals), no stdio, default signal mask. Nobody waits for it."""
     code = _CODE.format(module=module)
-    argv = [sys.executable, "-c", code, *folders, "--timeout", f"{timeout:g}"]
+    argv = [sys.executable, "-c", code, *folders, "--timeout", f"{timeout:g}", *(options or [])]
     if while_pid is not None:
         argv += ["--while", str(while_pid)]
     try:

@@ -76,9 +76,20 @@ class LocalLog:
     """The local log as a Writer (store/base.py): a record is in the log once `append`
     returns, so there is nothing to confirm or hand off."""
 
-    def __init__(self, folder: str, *, lock_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        folder: str,
+        *,
+        lock_timeout: float = 10.0,
+        witness: str | None = None,
+        signing_key: str | None = None,
+        witness_timeout: float = 10.0,
+    ) -> None:
         self.folder = folder
         self.lock_timeout = lock_timeout
+        self.witness = witness
+        self.signing_key = signing_key
+        self.witness_timeout = witness_timeout
 
     @property
     def location(self) -> str:
@@ -96,6 +107,11 @@ class LocalLog:
         return None
 
     def finish(self) -> None:
+        """With a witness, start the day's checkpoint there on the day's first run."""
+        if self.witness is not None:
+            from pulumi_audited.store.witness_daily import start_if_due
+
+            start_if_due(self.folder, self.witness, self.signing_key, timeout=self.witness_timeout)
         return None
 
     def append_many(self, records: list[dict]) -> None:

@@ -41,6 +41,8 @@ def command(timeout: float | None, as_json: bool) -> None:
     source = current.sources.get("log", "default")
     remote = is_remote(location)
     checks = _remote(location, seconds, source) if remote else _local(location, source)
+    if not remote and current.witness is not None:
+        checks.append(_witness(location))
     checks += _spools(location)
     checks += _sinks(current.forward)
     problems = sum(1 for check in checks if check.ok is False)
@@ -110,6 +112,27 @@ def _local(folder: str, source: str) -> list[Check]:
         detail = "exists and is writable" if ok else "exists but this user cannot write to it"
     checks.append(Check("writable", ok, detail))
     return checks
+
+
+def _witness(folder: str) -> Check:
+    """How the local log's last daily checkpoint at its witness went (witness.day)."""
+    import time
+
+    from pulumi_audited.store.witness_daily import read_state, utc_day
+
+    try:
+        day, retry_after, error = read_state(folder)
+    except StoreError as error:
+        return Check("witness", False, str(error))
+    if error is not None:
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(retry_after))
+        return Check(
+            "witness", False, f"the last checkpoint failed: {error}; tried again after {when}"
+        )
+    if day == "-":
+        return Check("witness", None, "no checkpoint written yet (after the next command)")
+    fresh = day >= utc_day(time.time() - 86400)
+    return Check("witness", fresh, f"last checkpoint written on {day}")
 
 
 def _spools(location: str) -> list[Check]:

@@ -53,7 +53,7 @@ def write_checkpoints(seconds: float, as_json: bool) -> bool:
 
 def _witness(current, seconds: float, signer, as_json: bool) -> bool:
     """The local log's checkpoint at the witness, when the log is local and has one."""
-    from pulumi_audited.store.checkpoint_witness import write_local_checkpoint
+    from pulumi_audited.store.checkpoint_witness import write_witnessed
     from pulumi_audited.store.schemes import is_remote
     from pulumi_audited.viewer.context import log_location
 
@@ -61,7 +61,9 @@ def _witness(current, seconds: float, signer, as_json: bool) -> bool:
     if current.witness is None or is_remote(folder):
         return True
     try:
-        written = write_local_checkpoint(folder, current.witness, signer, timeout=seconds)
+        written = write_witnessed(
+            folder, current.witness, signer, timeout=seconds, only_if_due=False
+        )
     except StoreError as error:
         _say(as_json, folder, None, str(error))
         return False
