@@ -14,6 +14,9 @@ time that is pulumi-audited's own work (shim minus control); for a recorded comm
 With `--baseline-src DIR` (the `src` folder of another checkout, e.g. a `git worktree` of the
 previous release) each round also runs that version's shim, so that a change's cost is read
 from one interleaved run: `own ms` for both and their difference.
+
+With `--witness`, the local log has a witness folder (docs/checkpoints.md): each run reads the
+day's checkpoint state, and the warm-up's first run starts the day's checkpoint writer.
 """
 
 from __future__ import annotations
@@ -97,6 +100,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--binary", action="append", help="default: /bin/true and the stand-in")
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src folder")
+    parser.add_argument(
+        "--witness", action="store_true", help="give the local log a witness folder"
+    )
     options = parser.parse_args()
     baseline = options.baseline_src.resolve() if options.baseline_src else None
     compile_bytecode(ROOT / "src", *([baseline] if baseline else []))
@@ -110,6 +116,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as temporary:
             root = Path(temporary)
             env = sandbox_environment(root, binary)
+            if options.witness:
+                env["PULUMI_AUDITED_WITNESS"] = str(root / "witness")
             cwd = root / "project"
             for label, args in CASES.items():
                 for _ in range(5):  # warm-up: page cache, YAML cache, log folder
@@ -118,6 +126,9 @@ def main() -> int:
                 report(Path(binary).name, label, samples)
             records = sum(1 for path in (root / "log").glob("*.jsonl") for _ in path.open("rb"))
             print(f"{'':10} records written: {records}")
+            if options.witness:
+                checkpoints = len(list((root / "witness").rglob("*.json")))
+                print(f"{'':10} checkpoints at the witness: {checkpoints}")
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import time
 
-from pulumi_audited.store.detached import start_detached
 from pulumi_audited.store.log_folder import open_regular
 
 STATE = "witness.day"
@@ -70,6 +69,8 @@ def start_if_due(folder: str, witness: str, signing_key: str | None, *, timeout:
             return
     except OSError:
         return  # the log itself could not be written: the run said so already
+    from pulumi_audited.store.detached import start_detached
+
     options = ["--witness", witness]
     if signing_key is not None:
         options += ["--key", signing_key]
