@@ -5,8 +5,9 @@ and after `audit compact`, and what the compaction itself costs.
                                               [--runs 1]
 
 Starts SeaweedFS (tests/servers.py) in a temporary folder and writes `--records` synthetic
-records ending now (make_log.py's runs, each run given to one of `--writers` writers and chained
-per writer by `seq` and `prev`, one object per record, as the shim's remote store writes them).
+records ending now (make_log.py's runs, each run given to one of `--writers` writers, whose
+spool, the shim's own store/spool.py, chains it by `seq` and `prev`; one object per record,
+put at the layout's key as the shipper puts it: tests/remote_logs.py).
 Then times the installed `pulumi-audited` as a user runs it, cold (the cache folder emptied
 first) and warm (the cache filled by the run before): before compaction; `audit compact` from a
 cold cache (as a scheduled CI job runs it), with the objects it wrote; and the same cases after.

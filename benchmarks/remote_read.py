@@ -5,8 +5,9 @@ over the same records in a local file as the baseline.
                                                [--runs 3]
 
 Starts SeaweedFS (tests/servers.py) in a temporary folder, writes `--records` synthetic
-records (make_log.py's runs, each run given to one of `--writers` writers and chained per
-writer by `seq` and `prev`, one object per record, as the shim's remote store writes them),
+records (make_log.py's runs, each run given to one of `--writers` writers, whose spool, the
+shim's own store/spool.py, chains it by `seq` and `prev`; one object per record, put as the
+shipper puts it: tests/remote_logs.py),
 and times the installed `pulumi-audited` as a user runs it: cold (the cache folder emptied
 before every run) and warm (the cache filled by the run before). Reported is the median wall
 time of `--runs` runs per case, and its ratio to jq over the same records as one JSONL file.

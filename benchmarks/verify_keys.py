@@ -6,8 +6,8 @@ and what it catches there.
 Starts SeaweedFS (tests/servers.py) in a temporary folder and uploads `--records` synthetic
 records as benchmarks/remote_read.py does (make_log.py's runs, each given to one writer and
 chained per writer by `seq` and `prev`), plus each writer's checkpoint at the end of every
-day it wrote (store/checkpoint.py, signed by store/checkpoint_keys.py's Signer with one key
-per writer, chained as the writer chains them). Then times the installed `pulumi-audited`:
+day it wrote (made, signed and chained by the writer's own put_checkpoint, with one key per
+writer). Then times the installed `pulumi-audited`:
 `audit verify --keys` cold (empty cache folder) and warm, and `audit verify` without keys
 warm; and runs each tampering case on the same bucket, putting it back after each: a
 cut-off tail, a deleted newest day, a chain recomputed without the key, a deleted
@@ -41,6 +41,7 @@ from pulumi_audited.store import layout  # noqa: E402
 from pulumi_audited.store.chain import line_hash  # noqa: E402
 from pulumi_audited.store.checkpoint import Checkpoint  # noqa: E402
 from pulumi_audited.store.checkpoint_keys import Signer  # noqa: E402
+from pulumi_audited.store.checkpoint_writer import LastCheckpoint, put_checkpoint  # noqa: E402
 
 SHIM = Path(sys.executable).parent / "pulumi-audited"
 PREFIX = "team"
@@ -55,22 +56,31 @@ def make_key(path: Path) -> Signer:
     return Signer(str(path))
 
 
+class _Kept:
+    """As much of an ObjectStore as put_checkpoint writes to: keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.objects: list[tuple[str, bytes]] = []
+
+    def put_new(self, key: str, data: bytes) -> bool:
+        self.objects.append((key, data))
+        return True
+
+
 def checkpoints_of(lines, signers: dict[str, Signer]) -> dict[str, list[tuple[str, bytes]]]:
-    """writer -> [(key, bytes)] of its checkpoints, one at its last record of each day."""
-    last_of_day: dict[tuple[str, str], tuple[int, bytes, str]] = {}
+    """writer -> [(key, bytes)] of its checkpoints, one at its last record of each day, made
+    and signed by the writer's own put_checkpoint (store/checkpoint_writer.py)."""
+    last_of_day: dict[tuple[str, str], tuple[int, bytes]] = {}
     for record, line in lines:
-        last_of_day[(record["writer"], record["time"][:10])] = (record["seq"], line, record["time"])
-    out: dict[str, list[tuple[str, bytes]]] = {w: [] for w in signers}
-    previous: dict[str, str | None] = dict.fromkeys(signers)
-    for (writer, _day), (seq, line, stamp) in sorted(last_of_day.items(), key=lambda i: i[1][0]):
-        signer = signers[writer]
-        checkpoint = Checkpoint(
-            writer, seq, line_hash(line), seq, stamp, previous[writer], signer.key_id
+        last_of_day[(record["writer"], record["time"][:10])] = (record["seq"], line)
+    kept = {w: _Kept() for w in signers}
+    previous: dict[str, LastCheckpoint | None] = dict.fromkeys(signers)
+    for (writer, day), (seq, line) in sorted(last_of_day.items(), key=lambda i: i[1][0]):
+        made = put_checkpoint(
+            kept[writer], PREFIX, writer, seq, line_hash(line), previous[writer], signers[writer]
         )
-        checkpoint = replace(checkpoint, signature=signer.sign(checkpoint.signed_bytes()))
-        previous[writer] = checkpoint.digest()
-        out[writer].append((layout.checkpoint_key(PREFIX, writer, seq), checkpoint.line() + b"\n"))
-    return out
+        previous[writer] = LastCheckpoint(seq, made.digest(), day)
+    return {w: kept[w].objects for w in signers}
 
 
 def verify(env: dict[str, str], *args: str) -> tuple[float, int, dict]:

@@ -1,9 +1,12 @@
-"""Remote logs for the tests and benchmarks: synthetic records chained per writer, one object
-each, written with the ObjectStore's put_new exactly as the layout says."""
+"""Remote logs for the tests and benchmarks: synthetic records chained per writer by the
+shim's own spool, one object each, written with the ObjectStore's put_new at the layout's
+keys, as the shipper writes them."""
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,27 +16,33 @@ from make_log import ordered_records, synthetic_runs
 
 from pulumi_audited import fastjson
 from pulumi_audited.store import layout
-from pulumi_audited.store.chain import line_hash
+from pulumi_audited.store.spool import Spool
+
+# Where the spools of chained_lines live: a tmpfs when there is one, so that a spool's three
+# fsyncs per record cost what they cost on a laptop's SSD, not a VM's disk.
+_FAST_FOLDER = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
 def chained_lines(records: list[dict], writers: list[str]) -> list[tuple[dict, bytes]]:
-    """(record, line) for each record; each run goes to one writer (by its run id), and
-    each writer's records are chained by `seq` and `prev`."""
-    last: dict[str, bytes | None] = {w: None for w in writers}
-    seqs: dict[str, int] = {w: 0 for w in writers}
-    out = []
-    for record in records:
-        writer = writers[int(record["run_id"].replace("-", "")[-6:], 16) % len(writers)]
-        record = dict(record)
-        record.pop("prev", None)
-        seqs[writer] += 1
-        record["writer"] = writer
-        record["seq"] = seqs[writer]
-        previous = last[writer]
-        record["prev"] = line_hash(previous) if previous is not None else None
-        line = fastjson.dumps(record).encode("ascii")
-        last[writer] = line
-        out.append((record, line))
+    """(record, line) for each record as the shim's writer makes it: each run goes to one
+    writer (by its run id) and is appended to that writer's spool (store/spool.py, which
+    stamps `writer`, `seq` and `prev` and makes the line durable), then read back from it."""
+    with tempfile.TemporaryDirectory(dir=_FAST_FOLDER) as root:
+        spools = {}
+        for writer in writers:
+            folder = Path(root, writer)
+            folder.mkdir(mode=0o700)
+            (folder / "writer").write_text(f"{writer} 0 -\n")  # the spool's chain state
+            spools[writer] = Spool(str(folder), "s3://chained-lines/team")
+        out = []
+        for record in records:
+            writer = writers[int(record["run_id"].replace("-", "")[-6:], 16) % len(writers)]
+            spool = spools[writer]
+            name = spool.append(dict(record))
+            line = spool.read(name)
+            assert line is not None
+            os.unlink(os.path.join(spool.pending_folder, name))  # as shipped
+            out.append((fastjson.loads(line), line[:-1]))
     return out
 
 

@@ -27,17 +27,19 @@ STATE = "checkpoint"
 
 
 @dataclass
-class _Last:
+class LastCheckpoint:
+    """What the next checkpoint of a writer chains to: the last one's seq, digest and day."""
+
     seq: int
     digest: str
     day: str
 
 
-def _read_state(spool: Spool) -> _Last | None:
+def _read_state(spool: Spool) -> LastCheckpoint | None:
     try:
         with open(os.path.join(spool.folder, STATE), encoding="ascii") as handle:
             seq, digest, day = handle.read().split()
-        return _Last(int(seq), digest, day)
+        return LastCheckpoint(int(seq), digest, day)
     except (OSError, ValueError, UnicodeDecodeError):
         return None
 
@@ -48,12 +50,12 @@ def due_today(spool: Spool, today: str) -> bool:
     return last is None or last.day < today
 
 
-def newest_in_store(store: ObjectStore, prefix: str, writer: str) -> _Last | None:
+def newest_in_store(store: ObjectStore, prefix: str, writer: str) -> LastCheckpoint | None:
     listed, _ = store.list(layout.checkpoints_prefix(prefix, writer))
     for info in reversed(listed):
         checkpoint = parse(store.get(info.key))
         if checkpoint is not None and checkpoint.writer == writer:
-            return _Last(checkpoint.seq, checkpoint.digest(), checkpoint.time[:10])
+            return LastCheckpoint(checkpoint.seq, checkpoint.digest(), checkpoint.time[:10])
     return None
 
 
@@ -84,7 +86,13 @@ def write_checkpoint(
 
 
 def put_checkpoint(
-    store: ObjectStore, prefix: str, writer: str, seq: int, last_hash: str, last, signer
+    store: ObjectStore,
+    prefix: str,
+    writer: str,
+    seq: int,
+    last_hash: str,
+    last: LastCheckpoint | None,
+    signer,
 ) -> Checkpoint:
     """Make, sign (with `signer`, when given) and store the checkpoint of `writer`'s chain at
     `seq`, chained to `last` (the one before, or None)."""
