@@ -11,7 +11,8 @@ writer). Then times the installed `pulumi-audited`:
 `audit verify --keys` cold (empty cache folder) and warm, and `audit verify` without keys
 warm; and runs each tampering case on the same bucket, putting it back after each: a
 cut-off tail, a deleted newest day, a chain recomputed without the key, a deleted
-checkpoint. Each case must give exit 1 and the finding named.
+checkpoint. Each case must give exit 1 and the finding named. With `--compact`, `audit
+compact` runs first (all days but the newest two), so that verify reads segments.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--writers", type=int, default=12)
     parser.add_argument("--days", type=float, default=60)
+    parser.add_argument(
+        "--compact", action="store_true", help="run audit compact first, then measure"
+    )
     options = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="verify-keys-bench-"))
@@ -140,6 +144,19 @@ def main() -> None:
             **server.environment(),
             "PULUMI_AUDITED_LOG": url,
         }
+        if options.compact:
+            began = time.perf_counter()
+            compacted = subprocess.run(
+                [str(SHIM), "audit", "compact", "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.splitlines()
+            print(
+                f"audit compact: {len(compacted)} days in {time.perf_counter() - began:.1f} s",
+                flush=True,
+            )
         shutil.rmtree(env["XDG_CACHE_HOME"], ignore_errors=True)
         for name, args in (
             ("audit verify --keys, cold", ["--keys", str(keys)]),
