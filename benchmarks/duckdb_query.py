@@ -10,6 +10,11 @@ the records' lines byte for byte in time order). Every tenth run carries a chang
 its reason, so the ticket query finds something. Each query runs `--runs` times, each in a
 fresh DuckDB connection that first creates the view; reported are the median and the fastest.
 The page cache holds the files (they were just written): this is DuckDB's cost, not a disk's.
+
+With `--bucket`, the same records go to a bucket in SeaweedFS (tests/servers.py) instead,
+ending two days ago so that every day is finished; the installed `pulumi-audited audit
+compact` writes the segments; and DuckDB reads the bucket itself through httpfs, the raw
+objects `--raw-runs` times (one GET each: slow) and the segments `--runs` times.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import argparse
 import gzip
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
 
 import duckdb  # noqa: E402
@@ -47,8 +54,9 @@ QUERIES = {
 }
 
 
-def write_copies(folder: Path, records: int, days: float) -> tuple[int, int]:
-    runs = synthetic_records(records // 2, days=days)
+def make_lines(records: int, days: float, end_ns: int | None = None) -> list[tuple[dict, bytes]]:
+    """The records as the writer chains them; every tenth run carries a change ticket."""
+    runs = synthetic_records(records // 2, days=days, end_ns=end_ns)
     for record in runs:
         if int(record["run_id"][-4:], 16) % 10 == 0:
             record["reason"] = "CHG-1234"
@@ -56,6 +64,11 @@ def write_copies(folder: Path, records: int, days: float) -> tuple[int, int]:
     validator = Draft202012Validator(record_schema())
     for record, _ in lines[:1000]:
         validator.validate(record)
+    return lines
+
+
+def write_copies(folder: Path, records: int, days: float) -> tuple[int, int]:
+    lines = make_lines(records, days)
     by_day: dict[str, list[tuple[str, bytes]]] = {}
     for record, line in lines:
         path = folder / layout.object_key(PREFIX, record)
@@ -70,11 +83,13 @@ def write_copies(folder: Path, records: int, days: float) -> tuple[int, int]:
     return len(lines), len(by_day)
 
 
-def timed(kind: str, location: str, query: str, runs: int) -> tuple[list[float], list]:
+def timed(
+    kind: str, location: str, query: str, runs: int, connect=duckdb.connect
+) -> tuple[list[float], list]:
     times, rows = [], []
     for _ in range(runs):
         began = time.perf_counter()
-        connection = duckdb.connect()
+        connection = connect()
         connection.execute(definition("duckdb", kind, location))
         rows = connection.execute(query.format(table=table_name(kind))).fetchall()
         times.append(time.perf_counter() - began)
@@ -87,29 +102,81 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--days", type=float, default=60)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--bucket", action="store_true", help="a SeaweedFS bucket, via httpfs")
+    parser.add_argument("--raw-runs", type=int, default=1, help="with --bucket")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="duckdb-query-") as scratch:
+        if args.bucket:
+            bucket_mode(Path(scratch), args)
+            return
         folder = Path(scratch)
         began = time.perf_counter()
         written, days = write_copies(folder, args.records, args.days)
         print(f"{written} records over {days} days written in {time.perf_counter() - began:.1f} s")
-        location = str(folder / PREFIX)
-        print("| query | raw objects (median, fastest) | segments (median, fastest) |")
-        print("| --- | --- | --- |")
-        worst = 0.0
-        for name, query in QUERIES.items():
-            raw, raw_rows = timed("raw", location, query, args.runs)
-            segments, segment_rows = timed("segments", location, query, args.runs)
-            assert raw_rows == segment_rows, (name, raw_rows, segment_rows)
-            worst = max(worst, statistics.median(segments))
-            print(
-                f"| {name} | {statistics.median(raw):.2f} s, {min(raw):.2f} s "
-                f"| {statistics.median(segments):.3f} s, {min(segments):.3f} s |"
-            )
-        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-        print(f"DuckDB {duckdb.__version__}, load average {load}")
-        verdict = "met" if worst < GOAL_SEGMENTS else "MISSED"
-        print(f"goal: segments under {GOAL_SEGMENTS} s: {verdict} (slowest median {worst:.3f} s)")
+        compare(str(folder / PREFIX), args.runs, args.runs, duckdb.connect)
+
+
+def compare(location: str, raw_runs: int, runs: int, connect) -> None:
+    print("| query | raw objects (median, fastest) | segments (median, fastest) |")
+    print("| --- | --- | --- |")
+    worst = 0.0
+    for name, query in QUERIES.items():
+        raw, raw_rows = timed("raw", location, query, raw_runs, connect)
+        segments, segment_rows = timed("segments", location, query, runs, connect)
+        assert raw_rows == segment_rows, (name, raw_rows, segment_rows)
+        worst = max(worst, statistics.median(segments))
+        print(
+            f"| {name} | {statistics.median(raw):.2f} s, {min(raw):.2f} s "
+            f"| {statistics.median(segments):.3f} s, {min(segments):.3f} s |",
+            flush=True,
+        )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"DuckDB {duckdb.__version__}, load average {load}")
+    verdict = "met" if worst < GOAL_SEGMENTS else "MISSED"
+    print(f"goal: segments under {GOAL_SEGMENTS} s: {verdict} (slowest median {worst:.3f} s)")
+
+
+def bucket_mode(root: Path, args: argparse.Namespace) -> None:
+    """The records in a SeaweedFS bucket, compacted by the real `audit compact`, queried
+    through httpfs."""
+    from query_bucket import httpfs_connection
+    from remote_logs import upload
+    from sandbox import sandbox_environment
+    from servers import SeaweedFS
+
+    from pulumi_audited.store.remote import open_objects
+
+    server = SeaweedFS(root / "seaweedfs").start()
+    try:
+        bucket = server.create_bucket("duckdb-bench")
+        url = f"s3://{bucket}/{PREFIX}"
+        os.environ.update(server.environment())
+        end_ns = time.time_ns() - 2 * 86400 * 10**9  # every day finished, so all compacted
+        lines = make_lines(args.records, args.days, end_ns)
+        began = time.perf_counter()
+        upload(open_objects(url), PREFIX, lines, workers=32)
+        print(f"{len(lines)} records uploaded in {time.perf_counter() - began:.1f} s", flush=True)
+        env = {
+            **sandbox_environment(root, "/bin/false"),
+            **server.environment(),
+            "PULUMI_AUDITED_LOG": url,
+        }
+        began = time.perf_counter()
+        shim = Path(sys.executable).parent / "pulumi-audited"
+        compacted = subprocess.run(
+            [str(shim), "audit", "compact", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        print(
+            f"audit compact: {len(compacted)} days in {time.perf_counter() - began:.1f} s",
+            flush=True,
+        )
+        compare(url, args.raw_runs, args.runs, lambda: httpfs_connection(server))
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

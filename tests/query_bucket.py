@@ -10,6 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+import duckdb_ext
 from conftest import SHIM, Sandbox
 from query_logs import CI, download, make_segments, run
 from servers import SeaweedFS
@@ -70,3 +72,20 @@ def write_query_bucket(server: SeaweedFS, bucket: str, root: Path) -> QueryBucke
             )
     records = [json.loads(path.read_bytes()) for path in sorted(files)]
     return QueryBucket(server, bucket, copy, records)
+
+
+def httpfs_connection(server: SeaweedFS) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that reads `server`'s buckets through httpfs (the extension from
+    the duckdb-ext-httpfs package: extensions.duckdb.org is out of reach here)."""
+    connection = duckdb.connect()
+    extensions = Path(next(iter(duckdb_ext.__path__))) / "extensions"
+    connection.execute(f"SET extension_directory = '{extensions}'")
+    connection.execute("LOAD httpfs")
+    env = server.environment()
+    endpoint = env["AWS_ENDPOINT_URL"].removeprefix("http://")
+    connection.execute(
+        f"CREATE SECRET audit (TYPE s3, KEY_ID '{env['AWS_ACCESS_KEY_ID']}', "
+        f"SECRET '{env['AWS_SECRET_ACCESS_KEY']}', REGION '{env['AWS_REGION']}', "
+        f"ENDPOINT '{endpoint}', URL_STYLE 'path', USE_SSL false)"
+    )
+    return connection

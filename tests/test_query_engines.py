@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 
 import duckdb
-import duckdb_ext
 import pytest
-from query_bucket import TOGETHER, QueryBucket, write_query_bucket
+from query_bucket import TOGETHER, QueryBucket, httpfs_connection, write_query_bucket
 
 from pulumi_audited.schema.ddl import definition, glob, table_name
 
@@ -92,24 +91,9 @@ def test_the_definitions_answer_on_a_local_copy(bucket: QueryBucket, kind: str) 
     assert answers(duckdb.connect(), kind, bucket.local) == expected(bucket)
 
 
-def httpfs(bucket: QueryBucket) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    extensions = Path(next(iter(duckdb_ext.__path__))) / "extensions"
-    connection.execute(f"SET extension_directory = '{extensions}'")
-    connection.execute("LOAD httpfs")
-    env = bucket.server.environment()
-    endpoint = env["AWS_ENDPOINT_URL"].removeprefix("http://")
-    connection.execute(
-        f"CREATE SECRET audit (TYPE s3, KEY_ID '{env['AWS_ACCESS_KEY_ID']}', "
-        f"SECRET '{env['AWS_SECRET_ACCESS_KEY']}', REGION '{env['AWS_REGION']}', "
-        f"ENDPOINT '{endpoint}', URL_STYLE 'path', USE_SSL false)"
-    )
-    return connection
-
-
 @pytest.mark.parametrize("kind", ["raw", "segments"])
 def test_the_definitions_answer_on_the_bucket(bucket: QueryBucket, kind: str) -> None:
-    assert answers(httpfs(bucket), kind, bucket.url) == expected(bucket)
+    assert answers(httpfs_connection(bucket.server), kind, bucket.url) == expected(bucket)
 
 
 def test_the_spark_definitions_answer_on_a_local_copy(bucket: QueryBucket) -> None:
