@@ -626,3 +626,12 @@ def _doctor_witness(sandbox: Sandbox, env: dict[str, str]) -> dict:
     result = sandbox.run("audit", "doctor", "--json", env=env, text=True)
     (check,) = [c for c in json.loads(result.stdout)["checks"] if c["check"] == "witness"]
     return check
+
+
+def test_a_log_that_cannot_be_written_starts_no_checkpoint(sandbox) -> None:
+    """The run said the log could not be written: one line, and no witness process after it."""
+    sandbox.log_dir.write_text("a file where the log folder should be\n")
+    env = {"PULUMI_AUDITED_WITNESS": str(sandbox.root / "witness")}
+    said = _run(sandbox, env).splitlines()
+    assert len(said) == 1 and "could not be written" in said[0], said
+    assert _witness_workers(sandbox) == 0 and not (sandbox.root / "witness").exists()

@@ -90,6 +90,7 @@ class LocalLog:
         self.witness = witness
         self.signing_key = signing_key
         self.witness_timeout = witness_timeout
+        self.appended = False
 
     @property
     def location(self) -> str:
@@ -107,8 +108,9 @@ class LocalLog:
         return None
 
     def finish(self) -> None:
-        """With a witness, start the day's checkpoint there on the day's first run."""
-        if self.witness is not None:
+        """With a witness, start the day's checkpoint there on the day's first run (one
+        that wrote to the log: a log that could not be written was reported already)."""
+        if self.witness is not None and self.appended:
             from pulumi_audited.store.witness_daily import start_if_due
 
             start_if_due(self.folder, self.witness, self.signing_key, timeout=self.witness_timeout)
@@ -140,6 +142,7 @@ class LocalLog:
                         while end < len(records) and day_file_name(records[end]["time"]) == name:
                             end += 1
                         _append_locked(folder, name, records[start:end], head)
+                        self.appended = True
                         start = end
         except StoreError:
             raise
