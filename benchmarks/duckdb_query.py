@@ -23,7 +23,6 @@ import argparse
 import gzip
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -140,7 +139,7 @@ def bucket_mode(root: Path, args: argparse.Namespace) -> None:
     """The records in a SeaweedFS bucket, compacted by the real `audit compact`, queried
     through httpfs."""
     from query_bucket import httpfs_connection
-    from remote_logs import upload
+    from remote_logs import compact_with_the_shim, upload
     from sandbox import sandbox_environment
     from servers import SeaweedFS
 
@@ -161,19 +160,7 @@ def bucket_mode(root: Path, args: argparse.Namespace) -> None:
             **server.environment(),
             "PULUMI_AUDITED_LOG": url,
         }
-        began = time.perf_counter()
-        shim = Path(sys.executable).parent / "pulumi-audited"
-        compacted = subprocess.run(
-            [str(shim), "audit", "compact", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
-        print(
-            f"audit compact: {len(compacted)} days in {time.perf_counter() - began:.1f} s",
-            flush=True,
-        )
+        print(compact_with_the_shim(env), flush=True)
         compare(url, args.raw_runs, args.runs, lambda: httpfs_connection(server))
     finally:
         server.stop()

@@ -34,7 +34,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from remote_logs import chained_lines, synthetic_records, upload  # noqa: E402
+from remote_logs import (  # noqa: E402
+    chained_lines,
+    compact_with_the_shim,
+    synthetic_records,
+    upload,
+)
 from sandbox import sandbox_environment  # noqa: E402
 from servers import SeaweedFS  # noqa: E402
 
@@ -145,18 +150,7 @@ def main() -> None:
             "PULUMI_AUDITED_LOG": url,
         }
         if options.compact:
-            began = time.perf_counter()
-            compacted = subprocess.run(
-                [str(SHIM), "audit", "compact", "--json"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.splitlines()
-            print(
-                f"audit compact: {len(compacted)} days in {time.perf_counter() - began:.1f} s",
-                flush=True,
-            )
+            print(compact_with_the_shim(env), flush=True)
         shutil.rmtree(env["XDG_CACHE_HOME"], ignore_errors=True)
         for name, args in (
             ("audit verify --keys, cold", ["--keys", str(keys)]),
