@@ -152,6 +152,15 @@ def test_compacted_days_are_read_from_segments_by_every_command(
     again = bucket.reader(tmp_path / "cold")
     assert b"".join(p.read_bytes() for p in again.partitions()) == data
     assert again.objects.gets == []
+    # The cache names each record once: its segment by its place in the index, not its key.
+    header = (tmp_path / "cold" / f"{days[0]}.pack").read_bytes().split(b"\n", 1)[0]
+    assert header.count(layout.object_key(PREFIX, json.loads(first_day[0])).encode()) == 1
+    # verify lists each day's record objects, and every day's manifests in one listing.
+    checked = bucket.reader(tmp_path / "cold")
+    assert sum(len(chain.parts) for chain in checked.chains().chains) == len(lines)
+    assert sorted(checked.listed_prefixes) == sorted(
+        [root, root + "manifests/", *(layout.day_prefix(PREFIX, day) for day in days)]
+    )
 
     fresh = str(tmp_path / "fresh-cache")
     assert _exported(sandbox, bucket, cache=fresh) == before

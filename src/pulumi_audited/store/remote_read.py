@@ -4,12 +4,14 @@ Built only on the ObjectStore calls (list, get). A day partition is the lines of
 under `PREFIX/v1/date=YYYY-MM-DD/` in key order; keys are UUIDv7 record ids, so that is time
 order across every writer.
 
-A compacted day (store/compact.py) is read from its segments, listed through their manifests
+A compacted day (store/compact.py) is read from its segments, named by their manifests
 (`PREFIX/v1/manifests/date=...`), and from the record objects no segment holds yet (late
-ones), each record once (store/compact_read.py). Only a day the manifests' listing names is
-listed for manifests, so an uncompacted log costs what it did. The record objects of a
-compacted day are listed only while it is recent, or for verify and the compactor: listing
-them is what a cold read of an old day would otherwise cost most.
+ones), each record once (store/compact_read.py). Every day's manifests come from one listing
+of `PREFIX/v1/manifests/` (a day has one or a few: a listing per day cost verify a request
+per compacted day), made only when the root's listing shows that folder, so an uncompacted
+log costs what it did. The record objects of a compacted day are listed only while it is
+recent, or for verify and the compactor: listing them is what a cold read of an old day
+would otherwise cost most.
 
 Objects never change once written, so fetched ones are kept in a cache under the user's
 cache folder: one pack file per day (store/remote_pack.py), rewritten atomically whenever the
@@ -258,7 +260,8 @@ class RemoteReader:
         self._day_pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._closed = False
-        self._compacted: set[str] | None = None  # the days with segments, once listed
+        # The manifests of each compacted day, by name, once listed.
+        self._manifests: dict[str, list[ObjectInfo]] | None = None
         # List the record objects of every compacted day, not only of the recent ones
         # (verify and the compactor do).
         self.every_object = False
@@ -282,24 +285,25 @@ class RemoteReader:
         _, prefixes = self.objects.list(root, delimiter="/")
         self.listed_prefixes.append(root)
         days = {day for day in map(layout.day_of_prefix, prefixes) if day is not None}
-        self._compacted = set()
-        manifests = layout.manifests_root(self.prefix)
-        if manifests in prefixes:
-            _, compacted = self.objects.list(manifests, delimiter="/")
-            self.listed_prefixes.append(manifests)
-            self._compacted = {d for d in map(layout.day_of_prefix, compacted) if d is not None}
-        return sorted(days | self._compacted)
+        by_day: dict[str, list[ObjectInfo]] = {}
+        top = layout.manifests_root(self.prefix)
+        if top in prefixes:
+            listed, _ = self.objects.list(top)
+            self.listed_prefixes.append(top)
+            for info in listed:  # in key order: each day's by name
+                day = layout.day_of_manifest_key(self.prefix, info.key)
+                if day is not None:
+                    found = by_day.setdefault(day, [])
+                    if info.key.endswith(layout.MANIFEST_SUFFIX):
+                        found.append(info)
+        self._manifests = by_day
+        return sorted(days | by_day.keys())
 
     def manifests_of(self, day: str) -> list[ObjectInfo]:
-        """The manifests of `day`'s segments, by name; only a compacted day is listed."""
-        if self._compacted is None:
+        """The manifests of `day`'s segments, by name, as days() listed them."""
+        if self._manifests is None:
             self.days()
-        if day not in (self._compacted or ()):
-            return []
-        prefix = layout.manifest_prefix(self.prefix, day)
-        listed, _ = self.objects.list(prefix)
-        self.listed_prefixes.append(prefix)
-        return [info for info in listed if info.key.endswith(layout.MANIFEST_SUFFIX)]
+        return (self._manifests or {}).get(day, [])
 
     def partitions(self, first: str | None = None, last: str | None = None) -> list[Partition]:
         # The very list the partitions hold as their siblings, not a copy.
