@@ -6,10 +6,11 @@ order across every writer.
 
 A compacted day (store/compact.py) is read from its segments, named by their manifests
 (`PREFIX/v1/manifests/date=...`), and from the record objects no segment holds yet (late
-ones), each record once (store/compact_read.py). Every day's manifests come from one listing
-of `PREFIX/v1/manifests/` (a day has one or a few: a listing per day cost verify a request
-per compacted day), made only when the root's listing shows that folder, so an uncompacted
-log costs what it did. The record objects of a compacted day are listed only while it is
+ones), each record once (store/compact_read.py). Which days are compacted comes from a
+listing of `PREFIX/v1/manifests/` by day folder, made only when the root's listing shows that
+folder, so an uncompacted log costs what it did; the first compacted day read lists every
+day's manifests at once (a day has one or a few: a listing per day cost verify a request per
+compacted day). The record objects of a compacted day are listed only while it is
 recent, or for verify and the compactor: listing them is what a cold read of an old day
 would otherwise cost most.
 
@@ -260,8 +261,10 @@ class RemoteReader:
         self._day_pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._closed = False
+        self._compacted: set[str] | None = None  # the days with manifests, once listed
         # The manifests of each compacted day, by name, once listed.
         self._manifests: dict[str, list[ObjectInfo]] | None = None
+        self._manifests_lock = threading.Lock()
         # List the record objects of every compacted day, not only of the recent ones
         # (verify and the compactor do).
         self.every_object = False
@@ -285,25 +288,33 @@ class RemoteReader:
         _, prefixes = self.objects.list(root, delimiter="/")
         self.listed_prefixes.append(root)
         days = {day for day in map(layout.day_of_prefix, prefixes) if day is not None}
-        by_day: dict[str, list[ObjectInfo]] = {}
+        self._compacted, self._manifests = set(), None
         top = layout.manifests_root(self.prefix)
         if top in prefixes:
-            listed, _ = self.objects.list(top)
+            _, compacted = self.objects.list(top, delimiter="/")
             self.listed_prefixes.append(top)
-            for info in listed:  # in key order: each day's by name
-                day = layout.day_of_manifest_key(self.prefix, info.key)
-                if day is not None:
-                    found = by_day.setdefault(day, [])
-                    if info.key.endswith(layout.MANIFEST_SUFFIX):
-                        found.append(info)
-        self._manifests = by_day
-        return sorted(days | by_day.keys())
+            self._compacted = {d for d in map(layout.day_of_prefix, compacted) if d is not None}
+        return sorted(days | self._compacted)
 
     def manifests_of(self, day: str) -> list[ObjectInfo]:
-        """The manifests of `day`'s segments, by name, as days() listed them."""
-        if self._manifests is None:
+        """The manifests of `day`'s segments, by name. The first compacted day asked for lists
+        every day's (a reader of uncompacted days alone never does)."""
+        if self._compacted is None:
             self.days()
-        return (self._manifests or {}).get(day, [])
+        if day not in (self._compacted or ()):
+            return []
+        with self._manifests_lock:
+            if self._manifests is None:
+                top = layout.manifests_root(self.prefix)
+                listed, _ = self.objects.list(top)
+                self.listed_prefixes.append(top)
+                by_day: dict[str, list[ObjectInfo]] = {}
+                for info in listed:  # in key order: each day's by name
+                    found = layout.day_of_manifest_key(self.prefix, info.key)
+                    if found is not None and info.key.endswith(layout.MANIFEST_SUFFIX):
+                        by_day.setdefault(found, []).append(info)
+                self._manifests = by_day
+            return self._manifests.get(day, [])
 
     def partitions(self, first: str | None = None, last: str | None = None) -> list[Partition]:
         # The very list the partitions hold as their siblings, not a copy.
