@@ -3,7 +3,7 @@ interleaved run on one SeaweedFS log.
 
     .venv/bin/python benchmarks/uncompacted_readers.py --baseline-src DIR
         [--records 20000] [--days 20] [--writers 12] [--runs 15] [--cold-runs 5]
-        [--whole-cold-runs 2] [--only TEXT]
+        [--whole-cold-runs 2] [--only TEXT] [--baseline-prefix never|compacted]
 
 DIR is the `src` folder of an earlier checkout (`git worktree add --detach /tmp/base 11d5307`,
 main before issue 13's compaction and checkpoints). Starts SeaweedFS (tests/servers.py) and
@@ -24,7 +24,8 @@ run after a full one. Rounds rotate the variants' order (ABCD, BCDA, ...), so th
 comes and goes on the machine falls on each alike. Reported: median and minimum per variant and
 the ratio of each median to the baseline's, and the paired ratio: the median over rounds of
 each run's time over the baseline's in the same round (a round's load falls on both), as a
-markdown table.
+markdown table. With `--baseline-prefix compacted` both baseline variants read `compacted`
+instead: a comparison of two versions that both read segments (e.g. a change to the reader).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 
 def environments(
-    root: Path, server: SeaweedFS, bucket: str, baseline_src: Path
+    root: Path, server: SeaweedFS, bucket: str, baseline_src: Path, baseline_prefix: str
 ) -> dict[str, dict[str, str]]:
     common = {**sandbox_environment(root, "/bin/false"), **server.environment()}
     common.pop("PYTHONPATH", None)
@@ -112,9 +113,10 @@ def environments(
         slug = variant.replace(", ", "-").replace(" ", "-")
         env["XDG_CACHE_HOME"] = str(root / f"cache-{slug}")
         prefix = "compacted" if variant == COMPACTED else "never"
-        env["PULUMI_AUDITED_LOG"] = f"s3://{bucket}/{prefix}"
         if variant in (BASELINE, AGAIN):
             env["PYTHONPATH"] = str(baseline_src)
+            prefix = baseline_prefix
+        env["PULUMI_AUDITED_LOG"] = f"s3://{bucket}/{prefix}"
         out[variant] = env
     return out
 
@@ -174,6 +176,13 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=5, help="cold rounds, recent days")
     parser.add_argument("--whole-cold-runs", type=int, default=2, help="cold rounds, whole log")
     parser.add_argument("--only", help="only the commands whose name contains this")
+    parser.add_argument(
+        "--baseline-prefix",
+        choices=["never", "compacted"],
+        default="never",
+        help="the log the baseline reads: `compacted` compares two versions that both read "
+        "segments (the baseline then needs compaction)",
+    )
     options = parser.parse_args()
     baseline_src = options.baseline_src.resolve()
     if not (baseline_src / "pulumi_audited" / "shim.py").is_file():
@@ -204,7 +213,7 @@ def main() -> None:
             f"{time.perf_counter() - began:.1f} s",
             flush=True,
         )
-        envs = environments(root, server, bucket, baseline_src)
+        envs = environments(root, server, bucket, baseline_src, options.baseline_prefix)
         until = (today - dt.timedelta(days=3)).isoformat()
         began = time.perf_counter()
         timed([str(SHIM), "audit", "compact", "--until", until], envs[COMPACTED])
