@@ -50,6 +50,16 @@ def id_of_key(key: str) -> str:
     return key.rsplit("/", 1)[-1][: -len(layout.SUFFIX)]
 
 
+def manifests_by_day(prefix: str, listed: list[ObjectInfo]) -> dict[str, list[ObjectInfo]]:
+    """Each day's manifests, by name, from a listing (in key order) of `PREFIX/v1/manifests/`."""
+    by_day: dict[str, list[ObjectInfo]] = {}
+    for info in listed:
+        day = layout.day_of_manifest_key(prefix, info.key)
+        if day is not None and info.key.endswith(layout.MANIFEST_SUFFIX):
+            by_day.setdefault(day, []).append(info)
+    return by_day
+
+
 def read_segments(
     reader: Fetcher,
     manifests: list[ObjectInfo],

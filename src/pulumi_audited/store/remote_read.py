@@ -42,6 +42,7 @@ from pulumi_audited.store.compact_read import (
     Problem,
     edited_after_compaction,
     late_window_start,
+    manifests_by_day,
     read_segments,
 )
 from pulumi_audited.store.objects import ObjectInfo, ObjectStore
@@ -306,14 +307,8 @@ class RemoteReader:
         with self._manifests_lock:
             if self._manifests is None:
                 top = layout.manifests_root(self.prefix)
-                listed, _ = self.objects.list(top)
+                self._manifests = manifests_by_day(self.prefix, self.objects.list(top)[0])
                 self.listed_prefixes.append(top)
-                by_day: dict[str, list[ObjectInfo]] = {}
-                for info in listed:  # in key order: each day's by name
-                    found = layout.day_of_manifest_key(self.prefix, info.key)
-                    if found is not None and info.key.endswith(layout.MANIFEST_SUFFIX):
-                        by_day.setdefault(found, []).append(info)
-                self._manifests = by_day
             return self._manifests.get(day, [])
 
     def partitions(self, first: str | None = None, last: str | None = None) -> list[Partition]:
