@@ -64,16 +64,21 @@ class Bucket:
 
 
 class Counting:
-    """The real object store, each get written down."""
+    """The real object store, each get and listing written down."""
 
     def __init__(self, objects) -> None:
         self.objects = objects
         self.url = objects.url
         self.gets: list[str] = []
+        self.lists: list[tuple[str, str | None]] = []  # prefix, delimiter
 
     def get(self, key: str) -> bytes:
         self.gets.append(key)
         return self.objects.get(key)
+
+    def list(self, prefix: str, *, delimiter: str | None = None):
+        self.lists.append((prefix, delimiter))
+        return self.objects.list(prefix, delimiter=delimiter)
 
     def __getattr__(self, name: str):
         return getattr(self.objects, name)
@@ -152,6 +157,23 @@ def test_compacted_days_are_read_from_segments_by_every_command(
     again = bucket.reader(tmp_path / "cold")
     assert b"".join(p.read_bytes() for p in again.partitions()) == data
     assert again.objects.gets == []
+    # The cache names each record once: its segment by its place in the index, not its key.
+    header = (tmp_path / "cold" / f"{days[0]}.pack").read_bytes().split(b"\n", 1)[0]
+    assert header.count(layout.object_key(PREFIX, json.loads(first_day[0])).encode()) == 1
+    # verify lists each day's record objects, and the manifests twice: by day folder (which
+    # days are compacted), then every day's at once.
+    checked = bucket.reader(tmp_path / "cold")
+    assert sum(len(chain.parts) for chain in checked.chains().chains) == len(lines)
+    manifests_root = layout.manifests_root(PREFIX)
+    assert sorted(checked.objects.lists, key=str) == sorted(
+        [
+            (root, "/"),
+            (manifests_root, "/"),
+            (manifests_root, None),
+            *((layout.day_prefix(PREFIX, day), None) for day in days),
+        ],
+        key=str,
+    )
 
     fresh = str(tmp_path / "fresh-cache")
     assert _exported(sandbox, bucket, cache=fresh) == before
@@ -168,6 +190,18 @@ def test_compacted_days_are_read_from_segments_by_every_command(
     again = _viewer(sandbox, bucket, "compact")
     assert again.returncode == 0 and "nothing to compact" in again.stdout
     assert len(bucket.keys(root + "segments/")) == len(days)
+
+    # A reader of an uncompacted day alone learns which days are compacted, and lists no
+    # manifest.
+    newer = (dt.date.fromisoformat(days[-1]) + dt.timedelta(days=1)).isoformat()
+    bucket.objects.put_new(layout.day_prefix(PREFIX, newer) + "late.jsonl", lines[-1][1] + b"\n")
+    recent = bucket.reader(tmp_path / "recent")
+    assert [p.read_bytes() for p in recent.partitions(first=newer)] == [lines[-1][1] + b"\n"]
+    assert recent.objects.lists == [
+        (root, "/"),
+        (layout.manifests_root(PREFIX), "/"),
+        (layout.day_prefix(PREFIX, newer), None),
+    ]
 
 
 @pytest.mark.parametrize("recent", [True, False], ids=["recent-day", "old-day"])

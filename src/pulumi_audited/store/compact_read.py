@@ -13,9 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from pulumi_audited.store import compact_format, layout
+from pulumi_audited.store import layout
 from pulumi_audited.store.objects import ObjectInfo
 from pulumi_audited.store.remote_pack import Pack
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pulumi_audited.store.compact_format import Manifest
 
 
 class Fetcher(Protocol):
@@ -46,6 +50,16 @@ def id_of_key(key: str) -> str:
     return key.rsplit("/", 1)[-1][: -len(layout.SUFFIX)]
 
 
+def manifests_by_day(prefix: str, listed: list[ObjectInfo]) -> dict[str, list[ObjectInfo]]:
+    """Each day's manifests, by name, from a listing (in key order) of `PREFIX/v1/manifests/`."""
+    by_day: dict[str, list[ObjectInfo]] = {}
+    for info in listed:
+        day = layout.day_of_manifest_key(prefix, info.key)
+        if day is not None and info.key.endswith(layout.MANIFEST_SUFFIX):
+            by_day.setdefault(day, []).append(info)
+    return by_day
+
+
 def read_segments(
     reader: Fetcher,
     manifests: list[ObjectInfo],
@@ -54,7 +68,10 @@ def read_segments(
 ) -> dict[str, tuple[str, bytes, str]]:
     """key -> (etag, bytes, manifest key) of every record the day's segments hold. A segment
     is fetched only when the cache (key -> (etag, bytes)) lacks one of its records."""
-    parsed: list[tuple[str, compact_format.Manifest]] = []
+    # Only a compacted day needs it: reading a log never compacted does not load it.
+    from pulumi_audited.store import compact_format
+
+    parsed: list[tuple[str, Manifest]] = []
     for key, data in sorted(reader.fetch_many([m.key for m in manifests]).items()):
         try:
             parsed.append((key, compact_format.parse_manifest(key, data)))

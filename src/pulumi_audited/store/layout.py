@@ -101,3 +101,13 @@ def manifest_prefix(prefix: str, day: str) -> str:
 
 def manifest_key(prefix: str, day: str, name: str) -> str:
     return f"{manifest_prefix(prefix, day)}{name}{MANIFEST_SUFFIX}"
+
+
+def day_of_manifest_key(prefix: str, key: str) -> str | None:
+    """`2026-11-21` for any key under `PREFIX/v1/manifests/date=2026-11-21/`; None for a key
+    outside a day's folder."""
+    top = manifests_root(prefix)
+    if not key.startswith(top):
+        return None
+    folder, slash, _ = key[len(top) :].partition("/")
+    return day_of_prefix(folder) if slash else None

@@ -4,12 +4,15 @@ Built only on the ObjectStore calls (list, get). A day partition is the lines of
 under `PREFIX/v1/date=YYYY-MM-DD/` in key order; keys are UUIDv7 record ids, so that is time
 order across every writer.
 
-A compacted day (store/compact.py) is read from its segments, listed through their manifests
+A compacted day (store/compact.py) is read from its segments, named by their manifests
 (`PREFIX/v1/manifests/date=...`), and from the record objects no segment holds yet (late
-ones), each record once (store/compact_read.py). Only a day the manifests' listing names is
-listed for manifests, so an uncompacted log costs what it did. The record objects of a
-compacted day are listed only while it is recent, or for verify and the compactor: listing
-them is what a cold read of an old day would otherwise cost most.
+ones), each record once (store/compact_read.py). Which days are compacted comes from a
+listing of `PREFIX/v1/manifests/` by day folder, made only when the root's listing shows that
+folder, so an uncompacted log costs what it did; the first compacted day read lists every
+day's manifests at once (a day has one or a few: a listing per day cost verify a request per
+compacted day). The record objects of a compacted day are listed only while it is
+recent, or for verify and the compactor: listing them is what a cold read of an old day
+would otherwise cost most.
 
 Objects never change once written, so fetched ones are kept in a cache under the user's
 cache folder: one pack file per day (store/remote_pack.py), rewritten atomically whenever the
@@ -39,6 +42,7 @@ from pulumi_audited.store.compact_read import (
     Problem,
     edited_after_compaction,
     late_window_start,
+    manifests_by_day,
     read_segments,
 )
 from pulumi_audited.store.objects import ObjectInfo, ObjectStore
@@ -258,7 +262,10 @@ class RemoteReader:
         self._day_pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._closed = False
-        self._compacted: set[str] | None = None  # the days with segments, once listed
+        self._compacted: set[str] | None = None  # the days with manifests, once listed
+        # The manifests of each compacted day, by name, once listed.
+        self._manifests: dict[str, list[ObjectInfo]] | None = None
+        self._manifests_lock = threading.Lock()
         # List the record objects of every compacted day, not only of the recent ones
         # (verify and the compactor do).
         self.every_object = False
@@ -282,24 +289,27 @@ class RemoteReader:
         _, prefixes = self.objects.list(root, delimiter="/")
         self.listed_prefixes.append(root)
         days = {day for day in map(layout.day_of_prefix, prefixes) if day is not None}
-        self._compacted = set()
-        manifests = layout.manifests_root(self.prefix)
-        if manifests in prefixes:
-            _, compacted = self.objects.list(manifests, delimiter="/")
-            self.listed_prefixes.append(manifests)
+        self._compacted, self._manifests = set(), None
+        top = layout.manifests_root(self.prefix)
+        if top in prefixes:
+            _, compacted = self.objects.list(top, delimiter="/")
+            self.listed_prefixes.append(top)
             self._compacted = {d for d in map(layout.day_of_prefix, compacted) if d is not None}
         return sorted(days | self._compacted)
 
     def manifests_of(self, day: str) -> list[ObjectInfo]:
-        """The manifests of `day`'s segments, by name; only a compacted day is listed."""
+        """The manifests of `day`'s segments, by name. The first compacted day asked for lists
+        every day's (a reader of uncompacted days alone never does)."""
         if self._compacted is None:
             self.days()
         if day not in (self._compacted or ()):
             return []
-        prefix = layout.manifest_prefix(self.prefix, day)
-        listed, _ = self.objects.list(prefix)
-        self.listed_prefixes.append(prefix)
-        return [info for info in listed if info.key.endswith(layout.MANIFEST_SUFFIX)]
+        with self._manifests_lock:
+            if self._manifests is None:
+                top = layout.manifests_root(self.prefix)
+                self._manifests = manifests_by_day(self.prefix, self.objects.list(top)[0])
+                self.listed_prefixes.append(top)
+            return self._manifests.get(day, [])
 
     def partitions(self, first: str | None = None, last: str | None = None) -> list[Partition]:
         # The very list the partitions hold as their siblings, not a copy.
