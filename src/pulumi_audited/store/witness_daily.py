@@ -71,7 +71,7 @@ def start_if_due(folder: str, witness: str, signing_key: str | None, *, timeout:
         return  # the log itself could not be written: the run said so already
     from pulumi_audited.store.detached import start_detached
 
-    options = ["--witness", witness]
+    options = [f"--witness={witness}"]  # one word each, whatever the value starts with
     if signing_key is not None:
-        options += ["--key", signing_key]
+        options.append(f"--key={signing_key}")
     start_detached("checkpoint_witness", [folder], timeout=timeout, options=options)
