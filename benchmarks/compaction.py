@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from remote_logs import chained_lines, synthetic_records, upload  # noqa: E402
-from sandbox import sandbox_environment  # noqa: E402
+from remote_logs import synthetic_log, upload  # noqa: E402
+from sandbox import viewer_environment  # noqa: E402
 from servers import SeaweedFS  # noqa: E402
 
 SHIM = Path(sys.executable).parent / "pulumi-audited"
@@ -98,23 +98,19 @@ def main() -> None:
 
         now = dt.datetime.now(dt.timezone.utc)
         end_ns = int(now.timestamp() * 1e9)
-        records = synthetic_records(options.records // 2, days=options.days, end_ns=end_ns)
-        writers = [f"host-{n:03d}-{n * 2654435761 % 2**32:08x}" for n in range(options.writers)]
-        lines = chained_lines(records, writers)
+        lines = synthetic_log(
+            options.records, days=options.days, writers=options.writers, end_ns=end_ns
+        )
         objects = open_objects(url)
         began = time.perf_counter()
         upload(objects, "team", lines, workers=32)
         print(
             f"SeaweedFS {server.endpoint}: {len(lines)} records (one object each) by "
-            f"{len(writers)} writers over {options.days:g} days, "
+            f"{options.writers} writers over {options.days:g} days, "
             f"uploaded in {time.perf_counter() - began:.1f} s",
             flush=True,
         )
-        env = {
-            **sandbox_environment(root, "/bin/false"),
-            **server.environment(),
-            "PULUMI_AUDITED_LOG": url,
-        }
+        env = viewer_environment(root, server, url)
         yesterday = (now.date() - dt.timedelta(days=1)).isoformat()
         table: dict[str, list[float]] = {}
         for name, arguments in cases(yesterday).items():

@@ -140,7 +140,7 @@ def bucket_mode(root: Path, args: argparse.Namespace) -> None:
     through httpfs."""
     from query_bucket import httpfs_connection
     from remote_logs import compact_with_the_shim, upload
-    from sandbox import sandbox_environment
+    from sandbox import viewer_environment
     from servers import SeaweedFS
 
     from pulumi_audited.store.remote import open_objects
@@ -155,11 +155,7 @@ def bucket_mode(root: Path, args: argparse.Namespace) -> None:
         began = time.perf_counter()
         upload(open_objects(url), PREFIX, lines, workers=32)
         print(f"{len(lines)} records uploaded in {time.perf_counter() - began:.1f} s", flush=True)
-        env = {
-            **sandbox_environment(root, "/bin/false"),
-            **server.environment(),
-            "PULUMI_AUDITED_LOG": url,
-        }
+        env = viewer_environment(root, server, url)
         print(compact_with_the_shim(env), flush=True)
         compare(url, args.raw_runs, args.runs, lambda: httpfs_connection(server))
     finally:

@@ -24,3 +24,13 @@ def sandbox_environment(root: Path, pulumi: str) -> dict[str, str]:
         "PULUMI_AUDITED_LOG": str(root / "log"),
         "PULUMI_AUDITED_PULUMI": pulumi,
     }
+
+
+def viewer_environment(root: Path, server, url: str) -> dict[str, str]:
+    """The sandbox's environment for the viewer on the log at `url` in `server` (a
+    tests/servers.py server): pulumi is never run, so it is /bin/false."""
+    return {
+        **sandbox_environment(root, "/bin/false"),
+        **server.environment(),
+        "PULUMI_AUDITED_LOG": url,
+    }

@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from remote_logs import chained_lines, synthetic_records, upload  # noqa: E402
+from remote_logs import synthetic_log, upload  # noqa: E402
 from sandbox import sandbox_environment  # noqa: E402
 from servers import SeaweedFS  # noqa: E402
 from shim_overhead import compile_bytecode  # noqa: E402
@@ -197,18 +197,19 @@ def main() -> None:
         from pulumi_audited.store.remote import open_objects
 
         now = dt.datetime.now(dt.timezone.utc)
-        records = synthetic_records(
-            options.records // 2, days=options.days, end_ns=int(now.timestamp() * 1e9)
+        lines = synthetic_log(
+            options.records,
+            days=options.days,
+            writers=options.writers,
+            end_ns=int(now.timestamp() * 1e9),
         )
-        writers = [f"host-{n:03d}-{n * 2654435761 % 2**32:08x}" for n in range(options.writers)]
-        lines = chained_lines(records, writers)
         objects = open_objects(f"s3://{bucket}/never")
         began = time.perf_counter()
         for prefix in ("never", "compacted"):
             upload(objects, prefix, lines, workers=32)
         today = now.date()
         print(
-            f"SeaweedFS {server.endpoint}: {len(lines)} records by {len(writers)} writers over "
+            f"SeaweedFS {server.endpoint}: {len(lines)} records by {options.writers} writers over "
             f"{options.days:g} days up to {now:%Y-%m-%d %H:%M} UTC, uploaded twice in "
             f"{time.perf_counter() - began:.1f} s",
             flush=True,
@@ -220,7 +221,7 @@ def main() -> None:
         print(f"`compacted`: days up to {until} compacted in {time.perf_counter() - began:.1f} s")
         shutil.rmtree(envs[COMPACTED]["XDG_CACHE_HOME"], ignore_errors=True)
 
-        runs_today = [r["run_id"] for r in records if r["time"][:10] == today.isoformat()]
+        runs_today = [r["run_id"] for r, _ in lines if r["time"][:10] == today.isoformat()]
         if not runs_today:
             raise SystemExit("no run today: use more --records")
         chosen = [c for c in cases(today, runs_today[len(runs_today) // 2], options)]

@@ -34,13 +34,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from remote_logs import (  # noqa: E402
-    chained_lines,
-    compact_with_the_shim,
-    synthetic_records,
-    upload,
-)
-from sandbox import sandbox_environment  # noqa: E402
+from remote_logs import compact_with_the_shim, synthetic_log, upload, writer_ids  # noqa: E402
+from sandbox import viewer_environment  # noqa: E402
 from servers import SeaweedFS  # noqa: E402
 
 from pulumi_audited.store import layout  # noqa: E402
@@ -125,9 +120,10 @@ def main() -> None:
         objects = open_objects(url)
         client = server.client()
         end_ns = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1e9)
-        records = synthetic_records(options.records // 2, days=options.days, end_ns=end_ns)
-        writers = [f"host-{n:03d}-{n * 2654435761 % 2**32:08x}" for n in range(options.writers)]
-        lines = chained_lines(records, writers)
+        lines = synthetic_log(
+            options.records, days=options.days, writers=options.writers, end_ns=end_ns
+        )
+        writers = writer_ids(options.writers)
         (root / "keys").mkdir()
         signers = {w: make_key(root / "keys" / f"{w}.pem") for w in writers}
         keys = root / "writers.pub"
@@ -144,11 +140,7 @@ def main() -> None:
             f"days and {count} signed checkpoints, uploaded in {time.perf_counter() - began:.1f} s",
             flush=True,
         )
-        env = {
-            **sandbox_environment(root, "/bin/false"),
-            **server.environment(),
-            "PULUMI_AUDITED_LOG": url,
-        }
+        env = viewer_environment(root, server, url)
         if options.compact:
             print(compact_with_the_shim(env), flush=True)
         shutil.rmtree(env["XDG_CACHE_HOME"], ignore_errors=True)

@@ -52,6 +52,20 @@ def synthetic_records(runs: int, *, days: float, seed: int = 7, end_ns=None) -> 
     return list(ordered_records(synthetic_runs(runs, days=days, seed=seed, end_ns=end_ns)))
 
 
+def writer_ids(count: int) -> list[str]:
+    """`count` writer ids shaped as a spool makes them (`<host>-<8 hex>`), the same each run."""
+    return [f"host-{n:03d}-{n * 2654435761 % 2**32:08x}" for n in range(count)]
+
+
+def synthetic_log(
+    records: int, *, days: float, writers: int, end_ns: int
+) -> list[tuple[dict, bytes]]:
+    """About `records` records (start and end of runs) over `days` up to `end_ns`, by
+    `writers` writers, chained as chained_lines chains them."""
+    runs = synthetic_records(records // 2, days=days, end_ns=end_ns)
+    return chained_lines(runs, writer_ids(writers))
+
+
 def upload(objects, prefix: str, lines: list[tuple[dict, bytes]], workers: int = 16) -> None:
     def put(item: tuple[dict, bytes]) -> None:
         record, line = item
