@@ -6,15 +6,12 @@ import json
 import sys
 
 from pyspark.sql import SparkSession
+from query_questions import SHARED
 
 from pulumi_audited.schema.ddl import definition, table_name
 
 QUERIES = {
-    "ticket": "SELECT count(*) FROM {table} WHERE reason = 'CHG-1234'",
-    "failed": "SELECT stack, count(*) FROM {table} WHERE outcome = 'failed' "
-    "GROUP BY stack ORDER BY stack",
-    "phases": "SELECT phase, count(*), count(outcome) FROM {table} GROUP BY phase ORDER BY phase",
-    "ci": "SELECT count(*) FROM {table} WHERE identity.ci['repository'] = 'acme/infra'",
+    **SHARED,
     "types": "SELECT DISTINCT typeof(`date`), typeof(`time`), typeof(seq) FROM {table}",
     "days": "SELECT CAST(`date` AS STRING), count(*), "
     "date_format(min(`time`), \"yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'\") FROM {table} "

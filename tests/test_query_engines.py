@@ -16,15 +16,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from query_bucket import TOGETHER, QueryBucket, httpfs_connection, write_query_bucket
+from query_questions import SHARED
 
 from pulumi_audited.schema.ddl import definition, glob, table_name
 
 QUERIES = {
-    "ticket": "SELECT count(*) FROM {table} WHERE reason = 'CHG-1234'",
-    "failed": "SELECT stack, count(*) FROM {table} WHERE outcome = 'failed' "
-    "GROUP BY stack ORDER BY stack",
-    "phases": "SELECT phase, count(*), count(outcome) FROM {table} GROUP BY phase ORDER BY phase",
-    "ci": "SELECT count(*) FROM {table} WHERE identity.ci['repository'] = 'acme/infra'",
+    **SHARED,
     "types": 'SELECT DISTINCT typeof("date"), typeof("time"), typeof(seq) FROM {table}',
     "days": 'SELECT "date", count(*), min("time") FROM {table} GROUP BY ALL ORDER BY ALL',
 }
